@@ -1,0 +1,50 @@
+"""Fixtures shared by every test: personas, a fast password hasher, a movable clock."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    # Static files straight from the finders (no collectstatic needed); a fast hasher, because
+    # argon2 is deliberately slow and the suite creates many users. test_settings.py checks that
+    # the real configuration uses argon2.
+    with override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttles and rate limits live in the cache; every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def personas(db):
+    """The persona set of STYLE.md, as in the demo data: resident, frontline, buyer, org_admin,
+    other_buyer, evaluator, supplier, moderator, admin, plus their organisations (council, trust,
+    supplier, bigco). Anonymous is the test client with nobody signed in."""
+    from openbuy.demo.personas import create_personas
+
+    return create_personas(password="persona-password-123")
+
+
+@pytest.fixture
+def clock():
+    """Move time without sleeping: ``clock.move_to("2026-12-01T12:00Z")``, ``clock.shift(3600)``."""
+    import time_machine
+
+    with time_machine.travel("2026-11-25T12:00:00Z", tick=False) as traveller:
+        yield traveller

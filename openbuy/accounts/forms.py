@@ -1,0 +1,80 @@
+from django import forms
+
+from openbuy.accounts.models import Membership, Organisation
+from openbuy.pages.forms import EmailInput
+
+
+class SignupForm(forms.Form):
+    """The extra sign-up field allauth asks us for: the name shown next to what you write."""
+
+    name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        help_text="Shown next to what you write in public.",
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+
+    field_order = ["name", "email", "password1", "password2"]
+
+    def signup(self, request, user):
+        user.name = self.cleaned_data["name"].strip()
+        user.save(update_fields=["name"])
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "size", "is_social_enterprise", "time_zone", "description",
+                  "website"]
+        labels = {
+            "name": "Organisation name",
+            "kind": "Kind of organisation",
+            "is_social_enterprise": "This supplier is a social enterprise",
+        }
+        widgets = {"kind": forms.RadioSelect, "size": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["size"].choices = [("", "Not a supplier")] + list(Organisation.Size.choices)
+        self.fields["size"].required = False
+        if self.instance.pk:
+            del self.fields["kind"]
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        help_text="They need an openbuy account with this address.",
+        widget=EmailInput,
+    )
+    role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = Membership.ROLES_BY_KIND[Organisation.Kind(organisation.kind)]
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = Membership.ROLES_BY_KIND[Organisation.Kind(organisation.kind)]
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="To tell your tokens apart later, for example 'reporting script'.",
+    )

@@ -1,0 +1,44 @@
+"""Who may do what with accounts and organisations (django-rules predicates).
+
+Checked with ``user.has_perm("accounts.manage_members", organisation)`` by services, pages and API
+alike; templates use ``{% load rules %}{% has_perm … %}``.
+"""
+
+import rules
+
+from openbuy.accounts.models import Membership
+
+
+@rules.predicate
+def is_site_admin(user) -> bool:
+    return bool(getattr(user, "is_site_admin", False))
+
+
+@rules.predicate
+def is_moderator(user) -> bool:
+    return bool(getattr(user, "is_moderator", False))
+
+
+@rules.predicate
+def is_organisation_admin(user, organisation) -> bool:
+    if organisation is None or not user.is_authenticated or not user.is_active:
+        return False
+    return Membership.objects.filter(
+        user=user, organisation=organisation, role=Membership.Role.ADMIN
+    ).exists()
+
+
+@rules.predicate
+def is_buyer_officer(user, organisation) -> bool:
+    if organisation is None or not user.is_authenticated or not user.is_active:
+        return False
+    return Membership.objects.filter(
+        user=user, organisation=organisation, role=Membership.Role.BUYER
+    ).exists()
+
+
+rules.add_perm("accounts.view_organisation", rules.always_allow)
+rules.add_perm("accounts.add_organisation", is_site_admin)
+rules.add_perm("accounts.change_organisation", is_site_admin | is_organisation_admin)
+rules.add_perm("accounts.manage_members", is_site_admin | is_organisation_admin)
+rules.add_perm("accounts.see_member_emails", is_site_admin | is_organisation_admin)

@@ -1,0 +1,94 @@
+"""openbuy's JSON API, /api/v1/: one django-ninja API, a router per app.
+
+Authentication is a session cookie (with CSRF, as the pages) or a personal token in an
+``Authorization: Bearer`` header. Errors are JSON: ``{"detail": …, "errors": [{"field": …,
+"message": …}]}`` where ``field`` is a dotted path into the request.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from openbuy.api_auth import signed_in
+
+api = NinjaAPI(
+    title="openbuy API",
+    version="1",
+    description=(
+        "Open, bottom-up public procurement. Public data needs no authentication; "
+        "writes need a session or a personal API token (Authorization: Bearer obt_…)."
+    ),
+    urls_namespace="api-1",
+    auth=signed_in,
+)
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc]
+    # ninja puts the body's parameter name after "body"; the client never sees that name.
+    if len(parts) >= 2 and parts[0] == "body" and parts[1] == "payload":
+        parts = parts[2:]
+    elif parts and parts[0] in {"body", "query", "path"}:
+        parts = parts[1:] if parts[0] == "body" else parts
+    return ".".join(parts)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc: NinjaValidationError):
+    errors = [{"field": _field(e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors]
+    return api.create_response(
+        request, {"detail": "The request has errors.", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_service_error(request, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": "" if field == "__all__" else field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": "", "message": message} for message in exc.messages]
+    return api.create_response(
+        request, {"detail": "The request has errors.", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return api.create_response(
+        request, {"detail": str(exc) or "You do not have permission to do that."}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    message = exc.message if exc.message != "Unauthorized" else "Sign in or send an API token."
+    return api.create_response(request, {"detail": message}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _register_routers() -> None:
+    from openbuy.accounts.api import router as accounts_router
+    from openbuy.audit.api import router as audit_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", audit_router)
+
+
+_register_routers()

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+
+from openbuy.accounts.models import User
+from openbuy.demo.personas import DEMO_PASSWORD, PERSONAS, create_personas
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations and personas, and print how to sign in as each."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Only load when the database has no accounts yet (what `make run` does).",
+        )
+
+    def handle(self, *args, if_empty: bool = False, **options):
+        if if_empty and User.objects.exists() and not User.objects.filter(
+            email=PERSONAS[0].email
+        ).exists():
+            self.stdout.write("The database already has accounts; demo data not loaded.")
+            return
+        create_personas()
+        self.stdout.write(self.style.SUCCESS("Demo sign-ins (password for all: %s)" % DEMO_PASSWORD))
+        width = max(len(p.email) for p in PERSONAS)
+        for persona in PERSONAS:
+            self.stdout.write(f"  {persona.email.ljust(width)}  {persona.description}")

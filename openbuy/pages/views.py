@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
+
+from openbuy.accounts.models import Organisation
+from openbuy.audit.selectors import public_events
+
+
+def home(request):
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "buyer_count": Organisation.objects.filter(kind=Organisation.Kind.BUYER).count(),
+            "supplier_count": Organisation.objects.filter(kind=Organisation.Kind.SUPPLIER).count(),
+            "recent_events": public_events()[:5],
+        },
+    )
+
+
+def open_data(request):
+    return render(request, "pages/open_data.html")
+
+
+@never_cache
+def healthz(request):
+    """For load balancers and monitors: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _error(request, status: int, title: str, template: str = "pages/error.html", **extra):
+    return render(request, template, {"status": status, "title": title, **extra}, status=status)
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    return _error(request, 400, "Sorry, there is a problem with that request")
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    return _error(request, 403, "You do not have permission to see this page")
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return _error(request, 404, "Page not found")
+
+
+@requires_csrf_token
+def server_error(request):
+    # Rendered without the request context: whatever broke may be what the context needs.
+    context = {"service_name": settings.SERVICE_NAME, "service_phase": settings.PHASE}
+    html = loader.get_template("pages/500.html").render(context)
+    return HttpResponseServerError(html)

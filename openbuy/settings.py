@@ -1,0 +1,220 @@
+"""openbuy's one settings module, driven by the environment.
+
+Every value comes from an ``OPENBUY_*`` variable read through :mod:`openbuy.env`, which stops
+start-up with a message naming the variable when a value is bad. There is no separate production
+settings file: what runs in production is what runs in the tests. See docs/operations.md for the
+full list of variables.
+"""
+
+from pathlib import Path
+
+from openbuy.env import Env
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("OPENBUY_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env.bool("OPENBUY_DEBUG", default=False)
+SECRET_KEY = env.secret_key("OPENBUY_SECRET_KEY", debug=DEBUG)
+ALLOWED_HOSTS = env.list(
+    "OPENBUY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("OPENBUY_CSRF_TRUSTED_ORIGINS")
+
+SERVICE_NAME = env.str("OPENBUY_SERVICE_NAME", "openbuy")
+PHASE = env.str("OPENBUY_PHASE", "Beta")
+
+# Behind HTTPS (production) cookies are marked secure and browsers are told to stay on HTTPS.
+HTTPS = env.bool("OPENBUY_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env.bool("OPENBUY_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = env.int("OPENBUY_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "allauth",
+    "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    # openbuy, in lifecycle order (see docs/architecture.md)
+    "openbuy.pages",
+    "openbuy.accounts",
+    "openbuy.audit",
+    "openbuy.demo",
+    # after openbuy.pages, whose GOV.UK widget templates take precedence
+    "django.forms",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "openbuy.urls"
+WSGI_APPLICATION = "openbuy.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "openbuy.pages.context_processors.service",
+            ],
+            "builtins": ["openbuy.pages.templatetags.govuk"],
+        },
+    }
+]
+# Every Django form renders as GOV.UK Frontend markup (labels, hints, error messages).
+FORM_RENDERER = "openbuy.pages.forms.GovukFormRenderer"
+
+DATABASES = {
+    "default": env.database(
+        "OPENBUY_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'openbuy.sqlite3'}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("OPENBUY_REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work: in-process by default; OPENBUY_TASKS=database queues it for `openbuy db_worker`.
+TASKS_MODE = env.str("OPENBUY_TASKS", "immediate")
+if TASKS_MODE not in {"immediate", "database"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"OPENBUY_TASKS must be immediate or database, not {TASKS_MODE!r}")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASKS_MODE == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "pages:home"
+
+# django-allauth: email sign-in, mandatory verification, throttled sign-in attempts.
+ACCOUNT_ADAPTER = "openbuy.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "openbuy.accounts.forms.SignupForm"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
+ACCOUNT_RATE_LIMITS = {
+    # Five wrong passwords for one account, or twenty from one address, within five minutes
+    # stop further attempts until the window passes.
+    "login_failed": "20/5m/ip,5/5m/key",
+    "signup": "20/h/ip",
+    "reset_password": "20/m/ip,5/5m/key",
+    "confirm_email": "1/3m/key",
+}
+
+EMAIL_HOST = env.str("OPENBUY_EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.int("OPENBUY_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env.str("OPENBUY_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.str("OPENBUY_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.bool("OPENBUY_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env.str("OPENBUY_EMAIL_FROM", f"{SERVICE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.time_zone("OPENBUY_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.str("OPENBUY_STATIC_ROOT", str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            # Hashed, compressed, cached for a year once `openbuy collectstatic` has run.
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("OPENBUY_STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+FORMS_URLFIELD_ASSUME_HTTPS = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 200
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("OPENBUY_LOG_LEVEL", "INFO").upper()},
+}

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from openbuy.api import api
+from openbuy.pages import views as page_views
+
+urlpatterns = [
+    path("", include("openbuy.pages.urls")),
+    path("", include("openbuy.accounts.urls")),
+    path("", include("openbuy.audit.urls")),
+    path("account/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", page_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "openbuy.pages.views.bad_request"
+handler403 = "openbuy.pages.views.permission_denied"
+handler404 = "openbuy.pages.views.page_not_found"
+handler500 = "openbuy.pages.views.server_error"
