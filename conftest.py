@@ -35,7 +35,7 @@ def _clear_cache():
 def personas(db):
     """The persona set of STYLE.md, as in the demo data: resident, frontline, buyer, org_admin,
     other_buyer, evaluator, supplier, moderator, admin, plus their organisations (council, trust,
-    supplier, bigco). Anonymous is the test client with nobody signed in."""
+    coop, bigco). Anonymous is the test client with nobody signed in."""
     from openbuy.demo.personas import create_personas
 
     return create_personas(password="persona-password-123")

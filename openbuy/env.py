@@ -95,7 +95,11 @@ class Env:
             if not config.get("NAME"):
                 raise ImproperlyConfigured(f"{name} must name a file, e.g. sqlite:///var/db.sqlite3")
             if config["NAME"] != ":memory:":
-                Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+                path = Path(config["NAME"])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Tests use a file too (not Django's in-memory default), so that they exercise
+                # WAL and the write lock across threads exactly as the server does.
+                config["TEST"] = {"NAME": str(path.with_name(f"{path.stem}-test{path.suffix}"))}
             config["OPTIONS"] = {
                 # WAL lets readers carry on while one writer writes; IMMEDIATE takes the write lock
                 # at BEGIN so two writers queue instead of failing half-way with "database is

@@ -190,6 +190,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Built by `npm run build` (see package.json); not committed.
+STATICFILES_DIRS = [BASE_DIR / "openbuy" / "static"]
 STATIC_ROOT = Path(env.str("OPENBUY_STATIC_ROOT", str(VAR_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -205,7 +207,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -217,4 +218,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("OPENBUY_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }

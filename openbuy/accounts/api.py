@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from openbuy.accounts import selectors, services
@@ -75,7 +75,7 @@ def organisation_list(request, kind: str | None = None):
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})
 def organisation_create(request, payload: OrganisationIn):
-    return 201, services.organisation_create(actor=request.auth, **payload.dict())
+    return Status(201, services.organisation_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/organisations/{slug}", response={200: OrganisationOut, 404: ErrorOut},
@@ -112,7 +112,7 @@ def member_add(request, slug: str, payload: MemberIn):
     membership = services.membership_add(
         actor=request.auth, organisation=organisation, email=payload.email, role=payload.role
     )
-    return 201, _member_out(membership, True)
+    return Status(201, _member_out(membership, True))
 
 
 def _membership(slug: str, member_id: int) -> Membership:
@@ -134,7 +134,7 @@ def member_change(request, slug: str, member_id: int, payload: MemberPatch):
 @router.delete("/organisations/{slug}/members/{member_id}", response={204: None, **ERRORS})
 def member_remove(request, slug: str, member_id: int):
     services.membership_remove(actor=request.auth, membership=_membership(slug, member_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
@@ -145,7 +145,7 @@ def token_list(request):
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS})
 def token_create(request, payload: TokenIn):
     token, secret = services.api_token_create(actor=request.auth, name=payload.name)
-    return 201, {**_token_out(token), "token": secret}
+    return Status(201, {**_token_out(token), "token": secret})
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS})

@@ -30,6 +30,8 @@ class ProfileForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label="Website", required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "size", "is_social_enterprise", "time_zone", "description",

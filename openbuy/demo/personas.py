@@ -53,7 +53,7 @@ ORGANISATIONS = [
         description="An NHS trust running two hospitals and community clinics.",
     ),
     OrganisationSpec(
-        "supplier",
+        "coop",
         "Patel Mobility Co-operative",
         Organisation.Kind.SUPPLIER,
         size=Organisation.Size.MICRO,
@@ -88,7 +88,7 @@ PERSONAS = [
                 "an evaluator: scores the submissions she is assigned to"),
     PersonaSpec("supplier", "Sam Patel", "sam@example.org",
                 "supplier member of Patel Mobility Co-operative (micro, social enterprise)",
-                organisation="supplier", role=Membership.Role.SUPPLIER),
+                organisation="coop", role=Membership.Role.SUPPLIER),
     PersonaSpec("moderator", "Mo Ahmed", "mo@example.org",
                 "moderator: reviews reports, hides and restores content",
                 site_role=User.SiteRole.MODERATOR),

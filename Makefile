@@ -1,0 +1,74 @@
+# openbuy: `make run` serves the demo on SQLite; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(VENV)/bin/pip
+OPENBUY = $(VENV)/bin/openbuy
+PYTHON ?= python3
+
+# `make run` serves like production (debug off, hashed static files) on http://127.0.0.1:8000.
+RUN_ENV = OPENBUY_SECRET_KEY_FILE=var/secret_key OPENBUY_HTTPS=0 \
+          OPENBUY_ALLOWED_HOSTS=127.0.0.1,localhost OPENBUY_STATIC_MANIFEST=1
+
+.PHONY: help install assets run test lint format openapi check clean
+
+help:
+	@echo "make run      install, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "make test     install what the tests need and run the whole suite"
+	@echo "make lint     ruff check and format check"
+	@echo "make openapi  rewrite openapi.json from the API"
+
+# --- installing ---------------------------------------------------------------------------
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip==26.3"
+	$(PIP) install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+openbuy/static/dist/.built: node_modules/.installed $(wildcard assets/scss/*.scss) assets/copy.mjs
+	npm run --silent build
+	touch $@
+
+install: $(VENV)/.installed
+assets: openbuy/static/dist/.built
+
+var/secret_key:
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+# --- running ------------------------------------------------------------------------------
+run: install assets var/secret_key
+	$(RUN_ENV) $(OPENBUY) migrate --noinput
+	$(RUN_ENV) $(OPENBUY) collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(OPENBUY) demo --if-empty
+	@echo "openbuy is at http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(RUN_ENV) $(OPENBUY) serve --bind 127.0.0.1:8000
+
+# --- checking -----------------------------------------------------------------------------
+test: install assets
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+openapi: install
+	OPENBUY_DEBUG=1 $(OPENBUY) export_openapi_schema --api openbuy.api.api --indent 2 --sorted --output openapi.json
+
+check: install
+	OPENBUY_DEBUG=1 $(OPENBUY) makemigrations --check --dry-run
+	OPENBUY_DEBUG=1 $(OPENBUY) check
+
+clean:
+	rm -rf $(VENV) node_modules openbuy/static/dist var/static

@@ -1,0 +1,120 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server, axe on every page.
+
+No browser is downloaded: Chromium comes from the system (`apt-get install chromium`). Without it
+these tests are skipped, except where OPENBUY_REQUIRE_BROWSER=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("OPENBUY_CHROMIUM", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+# Playwright's sync API keeps an event loop in the test thread; the tests' own ORM calls are
+# still synchronous, so Django's async-safety guard does not apply here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/system" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists() and not shutil.which(p)]
+    if missing:
+        message = f"browser tests need {', '.join(missing)}"
+        if os.environ.get("OPENBUY_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " (OPENBUY_REQUIRE_BROWSER=1)", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def check_accessibility(page) -> None:
+    """Run axe-core (WCAG 2.2 AA) on the page as it stands; fail listing every violation."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    violations = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]
+    assert violations == [], f"axe found on {page.url}:\n{json.dumps(violations, indent=2)}"
+
+
+class Steps:
+    """Given/when/then helpers that read like the user's journey; every page visited is axed."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def visit(self, path: str):
+        response = self.page.goto(path)
+        assert response is not None and response.status < 500, f"{path}: {response.status}"
+        check_accessibility(self.page)
+        return response
+
+    def sign_in(self, email: str, password: str):
+        self.visit("/account/login/")
+        self.page.fill("input[name=login]", email)
+        self.page.fill("input[name=password]", password)
+        self.page.locator("main button[type=submit]").first.click()
+        self.page.wait_for_load_state()
+        check_accessibility(self.page)
+
+    def sign_out(self):
+        self.page.get_by_role("button", name="Sign out").first.click()
+        self.page.wait_for_load_state()
+        if "/account/logout/" in self.page.url:  # the confirmation page, without JavaScript
+            check_accessibility(self.page)
+            self.page.locator("main button[type=submit]").first.click()
+            self.page.wait_for_load_state()
+
+    def see_heading(self, text: str):
+        heading = self.page.locator("h1")
+        assert text in heading.inner_text(), f"expected h1 {text!r}, got {heading.inner_text()!r}"
+
+
+@pytest.fixture
+def steps(page):
+    return Steps(page)
