@@ -93,7 +93,9 @@ class Env:
             raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
         if config["ENGINE"] == "django.db.backends.sqlite3":
             if not config.get("NAME"):
-                raise ImproperlyConfigured(f"{name} must name a file, e.g. sqlite:///var/db.sqlite3")
+                raise ImproperlyConfigured(
+                    f"{name} must name a file, e.g. sqlite:///var/db.sqlite3"
+                )
             if config["NAME"] != ":memory:":
                 path = Path(config["NAME"])
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,8 +25,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 body=message.body,
                 to=list(message.to),
                 html=next(
-                    (content for content, mime in getattr(message, "alternatives", [])
-                     if mime == "text/html"),
+                    (
+                        content
+                        for content, mime in getattr(message, "alternatives", [])
+                        if mime == "text/html"
+                    ),
                     None,
                 ),
             )

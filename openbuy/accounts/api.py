@@ -65,7 +65,9 @@ def me(request):
 
 
 @router.get(
-    "/organisations", response=list[OrganisationOut], auth=optional_auth,
+    "/organisations",
+    response=list[OrganisationOut],
+    auth=optional_auth,
     summary="All organisations",
 )
 @paginate(LimitOffsetPagination)
@@ -78,8 +80,9 @@ def organisation_create(request, payload: OrganisationIn):
     return Status(201, services.organisation_create(actor=request.auth, **payload.dict()))
 
 
-@router.get("/organisations/{slug}", response={200: OrganisationOut, 404: ErrorOut},
-            auth=optional_auth)
+@router.get(
+    "/organisations/{slug}", response={200: OrganisationOut, 404: ErrorOut}, auth=optional_auth
+)
 def organisation_detail(request, slug: str):
     return get_object_or_404(Organisation, slug=slug)
 
@@ -89,13 +92,14 @@ def organisation_update(request, slug: str, payload: OrganisationPatch):
     organisation = get_object_or_404(Organisation, slug=slug)
     changes = payload.dict(exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None}
-    return services.organisation_update(
-        actor=request.auth, organisation=organisation, **changes
-    )
+    return services.organisation_update(actor=request.auth, organisation=organisation, **changes)
 
 
-@router.get("/organisations/{slug}/members", response={200: list[MemberOut], 404: ErrorOut},
-            auth=optional_auth)
+@router.get(
+    "/organisations/{slug}/members",
+    response={200: list[MemberOut], 404: ErrorOut},
+    auth=optional_auth,
+)
 def member_list(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug)
     show = request.auth.has_perm("accounts.see_member_emails", organisation)

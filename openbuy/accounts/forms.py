@@ -34,8 +34,15 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "size", "is_social_enterprise", "time_zone", "description",
-                  "website"]
+        fields = [
+            "name",
+            "kind",
+            "size",
+            "is_social_enterprise",
+            "time_zone",
+            "description",
+            "website",
+        ]
         labels = {
             "name": "Organisation name",
             "kind": "Kind of organisation",
@@ -45,7 +52,7 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["size"].choices = [("", "Not a supplier")] + list(Organisation.Size.choices)
+        self.fields["size"].choices = [("", "Not a supplier"), *Organisation.Size.choices]
         self.fields["size"].required = False
         if self.instance.pk:
             del self.fields["kind"]

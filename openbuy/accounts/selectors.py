@@ -15,7 +15,7 @@ def organisation_list(*, kind: str | None = None) -> QuerySet[Organisation]:
 
 
 def organisation_members_by_role(organisation: Organisation) -> list[tuple[str, list[Membership]]]:
-    """Members grouped by role in a fixed order, each group sorted by name; empty groups left out."""
+    """Members grouped by role in a fixed order, sorted by name; empty groups left out."""
     memberships = list(
         Membership.objects.filter(organisation=organisation)
         .select_related("user")

@@ -132,8 +132,10 @@ def _check_role(organisation: Organisation, role: str) -> None:
     if role not in allowed:
         names = ", ".join(Membership.Role(r).label.lower() for r in allowed)
         raise ValidationError(
-            {"role": f"A {organisation.get_kind_display().lower()} organisation's roles are: "
-             f"{names}."}
+            {
+                "role": f"A {organisation.get_kind_display().lower()} organisation's roles are: "
+                f"{names}."
+            }
         )
 
 
@@ -157,8 +159,10 @@ def membership_add(*, actor: User, organisation: Organisation, email: str, role:
     user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
     if user is None:
         raise ValidationError(
-            {"email": "There is no openbuy account with that email address. "
-             "Ask them to create an account first."}
+            {
+                "email": "There is no openbuy account with that email address. "
+                "Ask them to create an account first."
+            }
         )
     try:
         with transaction.atomic():
@@ -182,8 +186,10 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
     _require(actor, "accounts.manage_members", membership.organisation)
     _check_role(membership.organisation, role)
     with transaction.atomic():
-        current = Membership.objects.select_for_update().select_related("user", "organisation").get(
-            pk=membership.pk
+        current = (
+            Membership.objects.select_for_update()
+            .select_related("user", "organisation")
+            .get(pk=membership.pk)
         )
         if current.role == role:
             return current
@@ -208,8 +214,10 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
 def membership_remove(*, actor: User, membership: Membership) -> None:
     _require(actor, "accounts.manage_members", membership.organisation)
     with transaction.atomic():
-        current = Membership.objects.select_for_update().select_related("user", "organisation").get(
-            pk=membership.pk
+        current = (
+            Membership.objects.select_for_update()
+            .select_related("user", "organisation")
+            .get(pk=membership.pk)
         )
         _guard_last_admin(actor, current)
         audit.record(
@@ -323,4 +331,3 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-

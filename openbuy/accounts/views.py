@@ -48,8 +48,7 @@ def organisation_detail(request, slug: str, add_form=None):
     can_manage = request.user.has_perm("accounts.manage_members", organisation)
     groups = selectors.organisation_members_by_role(organisation)
     role_choices = [
-        (r.value, r.label)
-        for r in Membership.ROLES_BY_KIND[Organisation.Kind(organisation.kind)]
+        (r.value, r.label) for r in Membership.ROLES_BY_KIND[Organisation.Kind(organisation.kind)]
     ]
     return render(
         request,
@@ -60,7 +59,8 @@ def organisation_detail(request, slug: str, add_form=None):
             "can_manage": can_manage,
             "can_edit": request.user.has_perm("accounts.change_organisation", organisation),
             "show_emails": request.user.has_perm("accounts.see_member_emails", organisation),
-            "add_form": add_form or (MemberAddForm(organisation=organisation) if can_manage else None),
+            "add_form": add_form
+            or (MemberAddForm(organisation=organisation) if can_manage else None),
             "role_choices": role_choices,
         },
         status=400 if add_form is not None and add_form.errors else 200,
@@ -93,7 +93,9 @@ def organisation_edit(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug)
     if not request.user.has_perm("accounts.change_organisation", organisation):
         raise PermissionDenied
-    form = OrganisationForm(request.POST or None, instance=Organisation.objects.get(pk=organisation.pk))
+    form = OrganisationForm(
+        request.POST or None, instance=Organisation.objects.get(pk=organisation.pk)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(

@@ -26,8 +26,12 @@ class ActivityOut(Schema):
         return obj.actor_label
 
 
-@router.get("/activity", response=list[ActivityOut], auth=optional_auth,
-            summary="Public audit events, newest first")
+@router.get(
+    "/activity",
+    response=list[ActivityOut],
+    auth=optional_auth,
+    summary="Public audit events, newest first",
+)
 @paginate(LimitOffsetPagination)
 def activity_list(request):
     return public_events()

@@ -108,5 +108,3 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
         expected_prev = event.hash
         checked += 1
     return ChainReport(checked, expected_prev)
-
-

@@ -70,31 +70,69 @@ ORGANISATIONS = [
 ]
 
 PERSONAS = [
-    PersonaSpec("resident", "Rosa Reid", "rosa@example.org",
-                "a resident: raises and supports needs"),
-    PersonaSpec("frontline", "Femi Adeyemi", "femi@example.org",
-                "frontline staff at Riverside Borough Council",
-                organisation="council", role=Membership.Role.FRONTLINE),
-    PersonaSpec("buyer", "Bea Okafor", "bea@example.org",
-                "buyer officer at Riverside Borough Council",
-                organisation="council", role=Membership.Role.BUYER),
-    PersonaSpec("org_admin", "Nia Evans", "nia@example.org",
-                "organisation admin at Riverside Borough Council",
-                organisation="council", role=Membership.Role.ADMIN),
-    PersonaSpec("other_buyer", "Owen Grant", "owen@example.org",
-                "buyer officer at Hillside Health Trust (another organisation)",
-                organisation="trust", role=Membership.Role.BUYER),
-    PersonaSpec("evaluator", "Eve Price", "eve@example.org",
-                "an evaluator: scores the submissions she is assigned to"),
-    PersonaSpec("supplier", "Sam Patel", "sam@example.org",
-                "supplier member of Patel Mobility Co-operative (micro, social enterprise)",
-                organisation="coop", role=Membership.Role.SUPPLIER),
-    PersonaSpec("moderator", "Mo Ahmed", "mo@example.org",
-                "moderator: reviews reports, hides and restores content",
-                site_role=User.SiteRole.MODERATOR),
-    PersonaSpec("admin", "Ada Admin", "admin@example.org",
-                "site admin: manages organisations, roles and settings",
-                site_role=User.SiteRole.ADMIN),
+    PersonaSpec(
+        "resident", "Rosa Reid", "rosa@example.org", "a resident: raises and supports needs"
+    ),
+    PersonaSpec(
+        "frontline",
+        "Femi Adeyemi",
+        "femi@example.org",
+        "frontline staff at Riverside Borough Council",
+        organisation="council",
+        role=Membership.Role.FRONTLINE,
+    ),
+    PersonaSpec(
+        "buyer",
+        "Bea Okafor",
+        "bea@example.org",
+        "buyer officer at Riverside Borough Council",
+        organisation="council",
+        role=Membership.Role.BUYER,
+    ),
+    PersonaSpec(
+        "org_admin",
+        "Nia Evans",
+        "nia@example.org",
+        "organisation admin at Riverside Borough Council",
+        organisation="council",
+        role=Membership.Role.ADMIN,
+    ),
+    PersonaSpec(
+        "other_buyer",
+        "Owen Grant",
+        "owen@example.org",
+        "buyer officer at Hillside Health Trust (another organisation)",
+        organisation="trust",
+        role=Membership.Role.BUYER,
+    ),
+    PersonaSpec(
+        "evaluator",
+        "Eve Price",
+        "eve@example.org",
+        "an evaluator: scores the submissions she is assigned to",
+    ),
+    PersonaSpec(
+        "supplier",
+        "Sam Patel",
+        "sam@example.org",
+        "supplier member of Patel Mobility Co-operative (micro, social enterprise)",
+        organisation="coop",
+        role=Membership.Role.SUPPLIER,
+    ),
+    PersonaSpec(
+        "moderator",
+        "Mo Ahmed",
+        "mo@example.org",
+        "moderator: reviews reports, hides and restores content",
+        site_role=User.SiteRole.MODERATOR,
+    ),
+    PersonaSpec(
+        "admin",
+        "Ada Admin",
+        "admin@example.org",
+        "site admin: manages organisations, roles and settings",
+        site_role=User.SiteRole.ADMIN,
+    ),
 ]
 
 
@@ -128,12 +166,22 @@ def create_personas(*, password: str = DEMO_PASSWORD) -> dict[str, object]:
             user = User.objects.filter(email__iexact=spec.email).first()
             if user is None:
                 user = User.objects.create_user(
-                    spec.email, password, name=spec.name, site_role=spec.site_role,
+                    spec.email,
+                    password,
+                    name=spec.name,
+                    site_role=spec.site_role,
                     is_superuser=spec.site_role == User.SiteRole.ADMIN,
                 )
-                EmailAddress.objects.create(user=user, email=spec.email, verified=True, primary=True)
-                audit.record(actor=user, action="user.signed_up", obj=user,
-                             summary=f"{user} created an account", public=False)
+                EmailAddress.objects.create(
+                    user=user, email=spec.email, verified=True, primary=True
+                )
+                audit.record(
+                    actor=user,
+                    action="user.signed_up",
+                    obj=user,
+                    summary=f"{user} created an account",
+                    public=False,
+                )
             if spec.organisation:
                 org = found[spec.organisation]
                 membership, created = Membership.objects.get_or_create(

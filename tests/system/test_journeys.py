@@ -18,9 +18,15 @@ def test_a_first_time_visitor_reads_the_public_pages(steps, personas):
     # When they open the home page and the public pages it links to
     steps.visit("/")
     steps.see_heading("Public buying that starts with the people")
-    for path in ["/organisations/", "/organisations/riverside-borough-council/", "/activity/",
-                 "/open-data/", "/account/login/", "/account/signup/",
-                 "/account/password/reset/"]:
+    for path in [
+        "/organisations/",
+        "/organisations/riverside-borough-council/",
+        "/activity/",
+        "/open-data/",
+        "/account/login/",
+        "/account/signup/",
+        "/account/password/reset/",
+    ]:
         steps.visit(path)
     # Then a missing page is explained in the same style
     response = steps.visit("/no-such-page/")

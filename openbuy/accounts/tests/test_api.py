@@ -29,8 +29,11 @@ def test_me_with_a_token(client, personas, token):
     body = response.json()
     assert body["email"] == "nia@example.org"
     assert body["memberships"] == [
-        {"organisation": "riverside-borough-council",
-         "organisation_name": "Riverside Borough Council", "role": "admin"}
+        {
+            "organisation": "riverside-borough-council",
+            "organisation_name": "Riverside Borough Council",
+            "role": "admin",
+        }
     ]
 
 
@@ -58,8 +61,10 @@ def test_public_reads_need_no_account(client, personas):
 
 def test_schema_errors_name_the_field(client, personas, token):
     response = client.post(
-        "/api/v1/organisations", {"name": "", "kind": "shop"},
-        content_type="application/json", **bearer(token),
+        "/api/v1/organisations",
+        {"name": "", "kind": "shop"},
+        content_type="application/json",
+        **bearer(token),
     )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
@@ -68,8 +73,10 @@ def test_schema_errors_name_the_field(client, personas, token):
 
 def test_malformed_json_is_a_clear_error(client, personas, token):
     response = client.post(
-        "/api/v1/organisations/riverside-borough-council/members", "{not json",
-        content_type="application/json", **bearer(token),
+        "/api/v1/organisations/riverside-borough-council/members",
+        "{not json",
+        content_type="application/json",
+        **bearer(token),
     )
     assert response.status_code in {400, 422}
     assert "detail" in response.json()
@@ -79,14 +86,16 @@ def test_service_errors_name_the_field(client, personas, token):
     response = client.post(
         "/api/v1/organisations/riverside-borough-council/members",
         {"email": "nobody@example.org", "role": "frontline"},
-        content_type="application/json", **bearer(token),
+        content_type="application/json",
+        **bearer(token),
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "email"
     response = client.post(
         "/api/v1/organisations/riverside-borough-council/members",
         {"email": "eve@example.org", "role": "supplier"},
-        content_type="application/json", **bearer(token),
+        content_type="application/json",
+        **bearer(token),
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "role"
@@ -94,12 +103,17 @@ def test_service_errors_name_the_field(client, personas, token):
 
 def test_member_lifecycle_through_the_api(client, personas, token):
     url = "/api/v1/organisations/riverside-borough-council/members"
-    created = client.post(url, {"email": "eve@example.org", "role": "frontline"},
-                          content_type="application/json", **bearer(token))
+    created = client.post(
+        url,
+        {"email": "eve@example.org", "role": "frontline"},
+        content_type="application/json",
+        **bearer(token),
+    )
     assert created.status_code == 201
     member_id = created.json()["id"]
-    changed = client.patch(f"{url}/{member_id}", {"role": "buyer"},
-                           content_type="application/json", **bearer(token))
+    changed = client.patch(
+        f"{url}/{member_id}", {"role": "buyer"}, content_type="application/json", **bearer(token)
+    )
     assert changed.json()["role"] == "buyer"
     assert client.delete(f"{url}/{member_id}", **bearer(token)).status_code == 204
     assert client.delete(f"{url}/{member_id}", **bearer(token)).status_code == 404
@@ -112,8 +126,9 @@ def test_session_writes_need_the_csrf_token(personas):
     assert response.status_code == 403
     browser.get("/account/tokens/")  # sets the CSRF cookie, as a page visit would
     csrf = browser.cookies["csrftoken"].value
-    response = browser.post("/api/v1/tokens", {"name": "x"}, content_type="application/json",
-                            HTTP_X_CSRFTOKEN=csrf)
+    response = browser.post(
+        "/api/v1/tokens", {"name": "x"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
     assert response.status_code == 201
     assert response.json()["token"].startswith("obt_")
 
@@ -126,13 +141,17 @@ def test_tokens_are_listed_without_their_secret(client, personas, token):
 
 def test_patch_organisation(client, personas, token):
     response = client.patch(
-        "/api/v1/organisations/riverside-borough-council", {"website": "https://riverside.example"},
-        content_type="application/json", **bearer(token),
+        "/api/v1/organisations/riverside-borough-council",
+        {"website": "https://riverside.example"},
+        content_type="application/json",
+        **bearer(token),
     )
     assert response.status_code == 200
     assert response.json()["website"] == "https://riverside.example"
     response = client.patch(
-        "/api/v1/organisations/hillside-health-trust", {"website": "https://x.example"},
-        content_type="application/json", **bearer(token),
+        "/api/v1/organisations/hillside-health-trust",
+        {"website": "https://x.example"},
+        content_type="application/json",
+        **bearer(token),
     )
     assert response.status_code == 403

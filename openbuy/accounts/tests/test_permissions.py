@@ -4,8 +4,16 @@ import pytest
 from django.urls import reverse
 
 PERSONAS = [
-    "anonymous", "resident", "frontline", "buyer", "org_admin", "other_buyer", "evaluator",
-    "supplier", "moderator", "admin",
+    "anonymous",
+    "resident",
+    "frontline",
+    "buyer",
+    "org_admin",
+    "other_buyer",
+    "evaluator",
+    "supplier",
+    "moderator",
+    "admin",
 ]
 
 

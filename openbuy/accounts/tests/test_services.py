@@ -9,7 +9,10 @@ from openbuy.audit.services import verify_chain
 
 def test_site_admin_registers_a_supplier_and_it_is_audited(personas):
     org = services.organisation_create(
-        actor=personas["admin"], name="  Tiny Repairs CIC ", kind="supplier", size="micro",
+        actor=personas["admin"],
+        name="  Tiny Repairs CIC ",
+        kind="supplier",
+        size="micro",
         is_social_enterprise=True,
     )
     assert org.name == "Tiny Repairs CIC"
@@ -61,8 +64,10 @@ def test_kind_cannot_change(personas):
 
 def test_update_records_only_what_changed(personas):
     services.organisation_update(
-        actor=personas["org_admin"], organisation=personas["council"],
-        description="New words", name=personas["council"].name,
+        actor=personas["org_admin"],
+        organisation=personas["council"],
+        description="New words",
+        name=personas["council"].name,
     )
     event = AuditEvent.objects.order_by("-id").first()
     assert event.action == "organisation.updated"
@@ -77,8 +82,10 @@ def test_update_records_only_what_changed(personas):
 def test_roles_must_fit_the_kind_of_organisation(personas):
     with pytest.raises(ValidationError) as caught:
         services.membership_add(
-            actor=personas["admin"], organisation=personas["coop"],
-            email="rosa@example.org", role="buyer",
+            actor=personas["admin"],
+            organisation=personas["coop"],
+            email="rosa@example.org",
+            role="buyer",
         )
     assert "role" in caught.value.message_dict
 
@@ -87,12 +94,16 @@ def test_adding_an_unknown_email_or_a_member_twice_is_explained(personas):
     council = personas["council"]
     with pytest.raises(ValidationError, match="no openbuy account"):
         services.membership_add(
-            actor=personas["org_admin"], organisation=council, email="nobody@example.org",
+            actor=personas["org_admin"],
+            organisation=council,
+            email="nobody@example.org",
             role="frontline",
         )
     with pytest.raises(ValidationError, match="already a member"):
         services.membership_add(
-            actor=personas["org_admin"], organisation=council, email="BEA@example.org",
+            actor=personas["org_admin"],
+            organisation=council,
+            email="BEA@example.org",
             role="frontline",
         )
 
@@ -121,8 +132,10 @@ def test_a_failed_audit_write_rolls_the_change_back(personas, monkeypatch):
     monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         services.membership_add(
-            actor=personas["org_admin"], organisation=personas["council"],
-            email="eve@example.org", role="frontline",
+            actor=personas["org_admin"],
+            organisation=personas["council"],
+            email="eve@example.org",
+            role="frontline",
         )
     assert not Membership.objects.filter(user=personas["evaluator"]).exists()
 

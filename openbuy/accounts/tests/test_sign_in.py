@@ -30,8 +30,12 @@ def post(client, django_capture_on_commit_callbacks):
 def test_sign_up_needs_a_verified_email(client, db, post):
     response = post(
         reverse("account_signup"),
-        {"name": "Lee Jones", "email": "Lee@Example.org", "password1": PASSWORD,
-         "password2": PASSWORD},
+        {
+            "name": "Lee Jones",
+            "email": "Lee@Example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email__iexact="lee@example.org")
@@ -59,8 +63,12 @@ def test_sign_up_needs_a_verified_email(client, db, post):
 def test_sign_up_errors_keep_what_was_typed(client, db):
     response = client.post(
         reverse("account_signup"),
-        {"name": "Lee Jones", "email": "lee@example.org", "password1": PASSWORD,
-         "password2": "different"},
+        {
+            "name": "Lee Jones",
+            "email": "lee@example.org",
+            "password1": PASSWORD,
+            "password2": "different",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -71,15 +79,17 @@ def test_sign_up_errors_keep_what_was_typed(client, db):
 
 
 def test_sign_in_with_email_and_password(client, personas):
-    response = client.post(reverse("account_login"), {"login": "BEA@example.org",
-                                                     "password": "persona-password-123"})
+    response = client.post(
+        reverse("account_login"), {"login": "BEA@example.org", "password": "persona-password-123"}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(personas["buyer"].pk)
 
 
 def test_wrong_password_is_explained_without_saying_which_part_was_wrong(client, personas):
-    response = client.post(reverse("account_login"), {"login": "bea@example.org",
-                                                     "password": "nope"})
+    response = client.post(
+        reverse("account_login"), {"login": "bea@example.org", "password": "nope"}
+    )
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert 'value="bea@example.org"' in response.content.decode()
@@ -88,8 +98,9 @@ def test_wrong_password_is_explained_without_saying_which_part_was_wrong(client,
 def test_sign_in_is_throttled_after_repeated_failures(client, personas):
     for _ in range(5):
         client.post(reverse("account_login"), {"login": "bea@example.org", "password": "nope"})
-    response = client.post(reverse("account_login"), {"login": "bea@example.org",
-                                                     "password": "persona-password-123"})
+    response = client.post(
+        reverse("account_login"), {"login": "bea@example.org", "password": "persona-password-123"}
+    )
     assert "_auth_user_id" not in client.session
     assert response.status_code in {200, 429}
     assert "Too many" in response.content.decode()
@@ -99,8 +110,9 @@ def test_throttle_lifts_when_the_window_passes(client, personas, clock):
     for _ in range(5):
         client.post(reverse("account_login"), {"login": "bea@example.org", "password": "nope"})
     clock.shift(6 * 60)
-    client.post(reverse("account_login"), {"login": "bea@example.org",
-                                           "password": "persona-password-123"})
+    client.post(
+        reverse("account_login"), {"login": "bea@example.org", "password": "persona-password-123"}
+    )
     assert client.session["_auth_user_id"] == str(personas["buyer"].pk)
 
 
@@ -115,9 +127,13 @@ def test_password_reset(client, personas, post):
     response = client.post(form_url, {"password1": new, "password2": new})
     assert response.status_code == 302
     client.logout()
-    assert client.login(email="sam@example.org", password=new) or client.post(
-        reverse("account_login"), {"login": "sam@example.org", "password": new}
-    ).status_code == 302
+    assert (
+        client.login(email="sam@example.org", password=new)
+        or client.post(
+            reverse("account_login"), {"login": "sam@example.org", "password": new}
+        ).status_code
+        == 302
+    )
 
 
 def test_reset_for_an_unknown_address_does_not_reveal_it(client, db, post):

@@ -15,8 +15,13 @@ from openbuy.audit.services import verify_chain
 def write(n, actor=None, public=True):
     for i in range(n):
         with transaction.atomic():
-            audit.record(actor=actor, action="test.event", summary=f"event {i}", public=public,
-                         after={"i": i, "amount": "12.50"})
+            audit.record(
+                actor=actor,
+                action="test.event",
+                summary=f"event {i}",
+                public=public,
+                after={"i": i, "amount": "12.50"},
+            )
 
 
 @pytest.fixture
@@ -29,7 +34,9 @@ def tamperable(db):
             if connection.vendor == "sqlite":
                 cursor.execute("DROP TRIGGER IF EXISTS audit_event_append_only")
             else:
-                cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+                cursor.execute(
+                    "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only"
+                )
             cursor.execute(sql, params)
 
     return run
@@ -65,16 +72,21 @@ def test_the_model_refuses_changes_and_deletion(db):
 
 def test_the_database_refuses_updates(db):
     write(1)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET summary = 'rewritten'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET summary = 'rewritten'")
 
 
 @pytest.mark.parametrize(
     ("sql", "problem"),
     [
-        ("UPDATE audit_auditevent SET summary = 'nothing to see' WHERE id = %s",
-         "content no longer matches"),
+        (
+            "UPDATE audit_auditevent SET summary = 'nothing to see' WHERE id = %s",
+            "content no longer matches",
+        ),
         ("UPDATE audit_auditevent SET changes = '{}' WHERE id = %s", "content no longer matches"),
         ("DELETE FROM audit_auditevent WHERE id = %s", "previous hash does not match"),
     ],
@@ -96,11 +108,13 @@ def test_verify_names_the_first_broken_link(db, tamperable, sql, problem):
 def test_a_rehashed_event_still_breaks_the_next_link(db, tamperable):
     """Rewriting an event and its own hash is caught by the event after it."""
     write(3)
-    first, second, _ = AuditEvent.objects.order_by("id")
+    _, second, _ = AuditEvent.objects.order_by("id")
     second.summary = "forged"
     forged_hash = second.compute_hash()
-    tamperable("UPDATE audit_auditevent SET summary = 'forged', hash = %s WHERE id = %s",
-               [forged_hash, second.pk])
+    tamperable(
+        "UPDATE audit_auditevent SET summary = 'forged', hash = %s WHERE id = %s",
+        [forged_hash, second.pk],
+    )
     report = verify_chain()
     assert not report.ok
     assert report.broken_at.pk == second.pk + 1

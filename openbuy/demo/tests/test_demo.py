@@ -13,8 +13,11 @@ def test_demo_loads_every_persona_once_and_prints_the_sign_ins(db, capsys):
     counts = (User.objects.count(), Organisation.objects.count(), Membership.objects.count())
     call_command("demo", "--if-empty")
     call_command("demo")
-    assert (User.objects.count(), Organisation.objects.count(),
-            Membership.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Organisation.objects.count(),
+        Membership.objects.count(),
+    ) == counts
     assert verify_chain().ok
 
 
@@ -30,7 +33,8 @@ def test_demo_personas_can_sign_in(client, db):
 
     call_command("demo")
     for persona in PERSONAS:
-        response = client.post("/account/login/", {"login": persona.email,
-                                                   "password": DEMO_PASSWORD})
+        response = client.post(
+            "/account/login/", {"login": persona.email, "password": DEMO_PASSWORD}
+        )
         assert response.status_code == 302, persona.email
         client.logout()

@@ -13,25 +13,46 @@ from openbuy.env import Env
 @pytest.mark.parametrize(
     ("environ", "call", "message"),
     [
-        ({"OPENBUY_DEBUG": "maybe"}, lambda e: e.bool("OPENBUY_DEBUG"),
-         "OPENBUY_DEBUG must be true or false, not 'maybe'"),
-        ({"OPENBUY_EMAIL_PORT": "25x"}, lambda e: e.int("OPENBUY_EMAIL_PORT", 587),
-         "OPENBUY_EMAIL_PORT must be a whole number"),
-        ({"OPENBUY_EMAIL_PORT": "0"}, lambda e: e.int("OPENBUY_EMAIL_PORT", 587, minimum=1),
-         "OPENBUY_EMAIL_PORT must be at least 1"),
-        ({"OPENBUY_TIME_ZONE": "Europe/Atlantis"},
-         lambda e: e.time_zone("OPENBUY_TIME_ZONE", "Europe/London"),
-         "OPENBUY_TIME_ZONE must be an IANA time zone"),
-        ({"OPENBUY_DATABASE_URL": "mysql://x/y"},
-         lambda e: e.database("OPENBUY_DATABASE_URL", "sqlite:///x.db"),
-         "OPENBUY_DATABASE_URL must start with sqlite:/// or postgres://"),
-        ({}, lambda e: e.secret_key("OPENBUY_SECRET_KEY", debug=False),
-         "OPENBUY_SECRET_KEY must be set"),
-        ({"OPENBUY_SECRET_KEY": "short"}, lambda e: e.secret_key("OPENBUY_SECRET_KEY", debug=False),
-         "OPENBUY_SECRET_KEY must be at least 32 characters"),
-        ({"OPENBUY_SECRET_KEY_FILE": "/nonexistent/secret"},
-         lambda e: e.secret_key("OPENBUY_SECRET_KEY", debug=False),
-         "OPENBUY_SECRET_KEY_FILE names '/nonexistent/secret'"),
+        (
+            {"OPENBUY_DEBUG": "maybe"},
+            lambda e: e.bool("OPENBUY_DEBUG"),
+            "OPENBUY_DEBUG must be true or false, not 'maybe'",
+        ),
+        (
+            {"OPENBUY_EMAIL_PORT": "25x"},
+            lambda e: e.int("OPENBUY_EMAIL_PORT", 587),
+            "OPENBUY_EMAIL_PORT must be a whole number",
+        ),
+        (
+            {"OPENBUY_EMAIL_PORT": "0"},
+            lambda e: e.int("OPENBUY_EMAIL_PORT", 587, minimum=1),
+            "OPENBUY_EMAIL_PORT must be at least 1",
+        ),
+        (
+            {"OPENBUY_TIME_ZONE": "Europe/Atlantis"},
+            lambda e: e.time_zone("OPENBUY_TIME_ZONE", "Europe/London"),
+            "OPENBUY_TIME_ZONE must be an IANA time zone",
+        ),
+        (
+            {"OPENBUY_DATABASE_URL": "mysql://x/y"},
+            lambda e: e.database("OPENBUY_DATABASE_URL", "sqlite:///x.db"),
+            "OPENBUY_DATABASE_URL must start with sqlite:/// or postgres://",
+        ),
+        (
+            {},
+            lambda e: e.secret_key("OPENBUY_SECRET_KEY", debug=False),
+            "OPENBUY_SECRET_KEY must be set",
+        ),
+        (
+            {"OPENBUY_SECRET_KEY": "short"},
+            lambda e: e.secret_key("OPENBUY_SECRET_KEY", debug=False),
+            "OPENBUY_SECRET_KEY must be at least 32 characters",
+        ),
+        (
+            {"OPENBUY_SECRET_KEY_FILE": "/nonexistent/secret"},
+            lambda e: e.secret_key("OPENBUY_SECRET_KEY", debug=False),
+            "OPENBUY_SECRET_KEY_FILE names '/nonexistent/secret'",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(environ, call, message):
@@ -42,10 +63,13 @@ def test_bad_values_name_the_variable(environ, call, message):
 def test_values_are_read(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("s" * 40 + "\n")
-    env = Env({
-        "OPENBUY_DEBUG": "yes", "OPENBUY_ALLOWED_HOSTS": "a.example, b.example,",
-        "OPENBUY_SECRET_KEY_FILE": str(secret),
-    })
+    env = Env(
+        {
+            "OPENBUY_DEBUG": "yes",
+            "OPENBUY_ALLOWED_HOSTS": "a.example, b.example,",
+            "OPENBUY_SECRET_KEY_FILE": str(secret),
+        }
+    )
     assert env.bool("OPENBUY_DEBUG") is True
     assert env.list("OPENBUY_ALLOWED_HOSTS") == ["a.example", "b.example"]
     assert env.secret_key("OPENBUY_SECRET_KEY", debug=False) == "s" * 40
@@ -70,8 +94,12 @@ def run_openbuy(*args, **environ):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBUY_")}
     env.update(environ)
     return subprocess.run(
-        [sys.executable, "-m", "openbuy", *args], env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "openbuy", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -88,11 +116,13 @@ def test_start_up_stops_with_a_one_line_message(tmp_path):
 
 def test_a_real_sqlite_connection_uses_wal(tmp_path):
     result = run_openbuy(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.db import connection\n"
         "c = connection.cursor()\n"
         "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])",
-        OPENBUY_DEBUG="1", OPENBUY_DATABASE_URL=f"sqlite:///{tmp_path}/wal.sqlite3",
+        OPENBUY_DEBUG="1",
+        OPENBUY_DATABASE_URL=f"sqlite:///{tmp_path}/wal.sqlite3",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"

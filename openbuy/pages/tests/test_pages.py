@@ -77,8 +77,9 @@ def _write_events(n, public=True):
 
     for i in range(n):
         with transaction.atomic():
-            audit.record(actor=None, action="test.event", summary=f"Event number {i}",
-                         public=public)
+            audit.record(
+                actor=None, action="test.event", summary=f"Event number {i}", public=public
+            )
 
 
 def test_activity_lists_public_events_only_newest_first(client, db):
@@ -90,8 +91,9 @@ def test_activity_lists_public_events_only_newest_first(client, db):
 
 
 @pytest.mark.parametrize("events", [5, 60])
-def test_activity_page_queries_do_not_grow_with_events(client, db, django_assert_num_queries,
-                                                       events):
+def test_activity_page_queries_do_not_grow_with_events(
+    client, db, django_assert_num_queries, events
+):
     _write_events(events)
     with django_assert_num_queries(2):  # the count for the paginator, then one page of events
         response = client.get(reverse("audit:activity"))
@@ -129,8 +131,11 @@ def test_organisation_page_lists_members_by_role(client, personas):
     html = client.get(
         reverse("accounts:organisation-detail", args=[personas["council"].slug])
     ).content.decode()
-    for heading, name in [("Frontline staff", "Femi Adeyemi"), ("Buyer officer", "Bea Okafor"),
-                          ("Organisation admin", "Nia Evans")]:
+    for heading, name in [
+        ("Frontline staff", "Femi Adeyemi"),
+        ("Buyer officer", "Bea Okafor"),
+        ("Organisation admin", "Nia Evans"),
+    ]:
         assert heading in html and name in html
     assert html.index("Frontline staff") < html.index("Buyer officer")
 

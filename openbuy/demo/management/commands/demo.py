@@ -15,13 +15,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty: bool = False, **options):
-        if if_empty and User.objects.exists() and not User.objects.filter(
-            email=PERSONAS[0].email
-        ).exists():
+        if (
+            if_empty
+            and User.objects.exists()
+            and not User.objects.filter(email=PERSONAS[0].email).exists()
+        ):
             self.stdout.write("The database already has accounts; demo data not loaded.")
             return
         create_personas()
-        self.stdout.write(self.style.SUCCESS("Demo sign-ins (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
         width = max(len(p.email) for p in PERSONAS)
         for persona in PERSONAS:
             self.stdout.write(f"  {persona.email.ljust(width)}  {persona.description}")

@@ -21,13 +21,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, threads: int, timeout: int, **options):
         argv = [
-            sys.executable, "-m", "gunicorn", "openbuy.wsgi:application",
-            "--bind", bind,
-            "--workers", str(workers),
-            "--threads", str(threads),
-            "--timeout", str(timeout),
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("OPENBUY_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "openbuy.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            str(timeout),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("OPENBUY_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         sys.stdout.flush()
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
