@@ -9,7 +9,7 @@ from django.test import override_settings
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
     # Static files straight from the finders (no collectstatic needed); a fast hasher, because
-    # argon2 is deliberately slow and the suite creates many users. test_settings.py checks that
+    # argon2 is deliberately slow and the suite creates many users. test_sign_in.py checks that
     # the real configuration uses argon2.
     with override_settings(
         STORAGES={

@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class Env:
@@ -37,13 +37,15 @@ class Env:
                 ) from exc
         return self.environ.get(name)
 
+    # An empty variable counts as unset everywhere: it takes the default.
+
     def str(self, name: str, default: str = "") -> str:
         value = self.raw(name)
-        return default if value is None else value.strip()
+        return default if value is None or not value.strip() else value.strip()
 
     def bool(self, name: str, default: bool = False) -> bool:
         value = self.raw(name)
-        if value is None:
+        if value is None or not value.strip():
             return default
         lowered = value.strip().lower()
         if lowered in _TRUE:
@@ -51,6 +53,12 @@ class Env:
         if lowered in _FALSE:
             return False
         raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+    def choice(self, name: str, default: str, choices: list[str]) -> str:
+        value = self.str(name, default)
+        if value not in choices:
+            raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return value
 
     def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self.raw(name)

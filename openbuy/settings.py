@@ -53,11 +53,12 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     # openbuy, in lifecycle order (see docs/architecture.md)
-    "openbuy.pages",
+    "openbuy.ui",
     "openbuy.accounts",
     "openbuy.audit",
+    "openbuy.pages",
     "openbuy.demo",
-    # after openbuy.pages, whose GOV.UK widget templates take precedence
+    # Django's own form widget templates, found by the GOV.UK form renderer (openbuy.ui.forms)
     "django.forms",
 ]
 
@@ -86,14 +87,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "openbuy.pages.context_processors.service",
+                "openbuy.ui.context_processors.service",
             ],
-            "builtins": ["openbuy.pages.templatetags.govuk"],
+            "builtins": ["openbuy.ui.templatetags.govuk"],
         },
     }
 ]
 # Every Django form renders as GOV.UK Frontend markup (labels, hints, error messages).
-FORM_RENDERER = "openbuy.pages.forms.GovukFormRenderer"
+FORM_RENDERER = "openbuy.ui.forms.GovukFormRenderer"
 
 DATABASES = {
     "default": env.database(
@@ -111,11 +112,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Background work: in-process by default; OPENBUY_TASKS=database queues it for `openbuy db_worker`.
-TASKS_MODE = env.str("OPENBUY_TASKS", "immediate")
-if TASKS_MODE not in {"immediate", "database"}:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"OPENBUY_TASKS must be immediate or database, not {TASKS_MODE!r}")
+TASKS_MODE = env.choice("OPENBUY_TASKS", "immediate", ["immediate", "database"])
 TASKS = {
     "default": {
         "BACKEND": (
@@ -214,11 +211,12 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
 
+LOG_LEVEL = env.choice("OPENBUY_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("OPENBUY_LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django_tasks": {"level": "WARNING"}},
 }

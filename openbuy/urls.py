@@ -1,8 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from openbuy.api import api
 from openbuy.pages import views as page_views
+
+# Everyone signs in through one door (allauth's, with its throttles), the admin included.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = admin.site.site_title = "openbuy administration"
 
 urlpatterns = [
     path("", include("openbuy.pages.urls")),

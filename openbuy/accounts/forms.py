@@ -1,7 +1,7 @@
 from django import forms
 
 from openbuy.accounts.models import Membership, Organisation
-from openbuy.pages.forms import EmailInput
+from openbuy.ui.forms import EmailInput
 
 
 class SignupForm(forms.Form):
@@ -17,8 +17,7 @@ class SignupForm(forms.Form):
     field_order = ["name", "email", "password1", "password2"]
 
     def signup(self, request, user):
-        user.name = self.cleaned_data["name"].strip()
-        user.save(update_fields=["name"])
+        """allauth calls this after saving; the adapter has already set the name."""
 
 
 class ProfileForm(forms.Form):

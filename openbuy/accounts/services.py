@@ -82,19 +82,28 @@ def organisation_create(
         website=website.strip(),
     )
     _clean_organisation(org)
-    with transaction.atomic():
-        org.slug = _unique_slug(org.name)
-        org.save()
-        audit.record(
-            actor=actor,
-            action="organisation.created",
-            obj=org,
-            organisation_id=org.pk,
-            summary=f"{actor} registered the {org.get_kind_display().lower()} organisation "
-            f"{org.name}",
-            after=_organisation_snapshot(org),
-        )
+    try:
+        with transaction.atomic():
+            org.slug = _unique_slug(org.name)
+            org.save()
+            _record_created(actor, org)
+    except IntegrityError:
+        # Someone registered an organisation with the same name at the same moment.
+        raise ValidationError(
+            {"name": "An organisation with this name was registered just now. Try again."}
+        ) from None
     return org
+
+
+def _record_created(actor: User, org: Organisation) -> None:
+    audit.record(
+        actor=actor,
+        action="organisation.created",
+        obj=org,
+        organisation_id=org.pk,
+        summary=f"{actor} registered the {org.get_kind_display().lower()} organisation {org.name}",
+        after=_organisation_snapshot(org),
+    )
 
 
 def organisation_update(*, actor: User, organisation: Organisation, **changes) -> Organisation:
@@ -143,10 +152,14 @@ def _guard_last_admin(actor: User, membership: Membership) -> None:
     """An organisation keeps at least one admin, unless a site admin says otherwise."""
     if membership.role != Membership.Role.ADMIN or actor.is_site_admin:
         return
-    admins = Membership.objects.filter(
-        organisation_id=membership.organisation_id, role=Membership.Role.ADMIN
-    ).count()
-    if admins <= 1:
+    # Lock the organisation's admin rows, so two admins demoting each other at once queue up
+    # and the second one sees that only one admin is left.
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Membership.Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if len(admins) <= 1:
         raise ValidationError(
             {"role": "This is the organisation's only admin. Make someone else an admin first."}
         )
@@ -262,7 +275,7 @@ def user_signed_up(*, user: User) -> None:
         actor=user,
         action="user.signed_up",
         obj=user,
-        summary=f"{user} created an account",
+        summary=f"{user.name or 'Someone'} created an account",
         public=False,
     )
 
@@ -331,3 +344,35 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def user_set_site_role(*, actor: User, user: User, site_role: str, is_active: bool) -> User:
+    """A site admin makes someone a moderator or admin, or suspends an account."""
+    _require(actor, "accounts.change_site_role", user)
+    if site_role not in User.SiteRole.values:
+        raise ValidationError({"site_role": "Select a site role."})
+    if actor.pk == user.pk and (site_role != user.site_role or not is_active):
+        raise ValidationError(
+            {"site_role": "You cannot change your own site role or suspend yourself."}
+        )
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        before = {"site_role": current.site_role, "is_active": current.is_active}
+        after = {"site_role": site_role, "is_active": is_active}
+        if before == after:
+            return current
+        current.site_role = site_role
+        current.is_active = is_active
+        # Site admins hold every model permission, so Django's admin shows them everything.
+        current.is_superuser = site_role == User.SiteRole.ADMIN
+        current.save(update_fields=["site_role", "is_active", "is_superuser"])
+        role = User.SiteRole(site_role).label.lower() if site_role else "no site role"
+        audit.record(
+            actor=actor,
+            action="user.site_role_changed",
+            obj=current,
+            summary=f"{current.name} now has {role}" + ("" if is_active else " and is suspended"),
+            before=before,
+            after=after,
+        )
+    return current

@@ -28,6 +28,9 @@ class AuditEventQuerySet(models.QuerySet):
     def public(self) -> AuditEventQuerySet:
         return self.filter(is_public=True)
 
+    def bulk_create(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are written one at a time, by audit.record()")
+
     def update(self, **kwargs):
         raise AppendOnlyError("Audit events cannot be changed")
 

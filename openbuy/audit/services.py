@@ -22,6 +22,13 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def _label(user) -> str:
+    """How the log names the actor: their public name, never their email address."""
+    if user is None:
+        return "openbuy"
+    return (getattr(user, "name", "") or f"Account {user.pk}")[:200]
+
+
 def _lock_chain() -> None:
     # SQLite takes its one write lock at BEGIN (transaction_mode IMMEDIATE), which already puts
     # writers in a queue. PostgreSQL needs an explicit lock, held until the transaction ends.
@@ -59,7 +66,7 @@ def record(
     event = AuditEvent(
         occurred_at=clock.now(),
         actor=actor_user,
-        actor_label=str(actor_user) if actor_user else "openbuy",
+        actor_label=_label(actor_user),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

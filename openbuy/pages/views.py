@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -28,14 +29,25 @@ def open_data(request):
 
 @never_cache
 def healthz(request):
-    """For load balancers and monitors: 200 when the database answers, 503 when it does not."""
+    """For load balancers and monitors: 200 when the database (and the shared cache, when one is
+    configured) answers, 503 when either does not."""
+    checks = {"database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        checks["database"] = "unavailable"
+    if settings.REDIS_URL:
+        try:
+            cache.set("openbuy:healthz", "ok", 10)
+            checks["cache"] = "ok" if cache.get("openbuy:healthz") == "ok" else "unavailable"
+        except Exception:  # redis-py raises its own ConnectionError family
+            checks["cache"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
 
 
 def _error(request, status: int, title: str, template: str = "pages/error.html", **extra):

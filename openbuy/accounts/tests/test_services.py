@@ -171,3 +171,39 @@ def test_token_events_are_private(personas):
     event = AuditEvent.objects.order_by("-id").first()
     assert event.action == "api_token.created"
     assert not event.is_public
+
+
+def test_site_admins_grant_site_roles_and_it_is_audited(personas):
+    rosa = services.user_set_site_role(
+        actor=personas["admin"], user=personas["resident"], site_role="moderator", is_active=True
+    )
+    assert rosa.is_moderator and not rosa.is_superuser
+    event = AuditEvent.objects.order_by("-id").first()
+    assert event.action == "user.site_role_changed"
+    assert event.changes == {
+        "before": {"site_role": "", "is_active": True},
+        "after": {"site_role": "moderator", "is_active": True},
+    }
+    rosa = services.user_set_site_role(
+        actor=personas["admin"], user=rosa, site_role="admin", is_active=True
+    )
+    assert rosa.is_site_admin and rosa.is_superuser and rosa.is_staff
+
+
+@pytest.mark.parametrize("who", ["moderator", "org_admin", "resident"])
+def test_only_site_admins_grant_site_roles(personas, who):
+    with pytest.raises(PermissionDenied):
+        services.user_set_site_role(
+            actor=personas[who], user=personas["resident"], site_role="admin", is_active=True
+        )
+
+
+def test_a_site_admin_cannot_lock_themselves_out(personas):
+    with pytest.raises(ValidationError):
+        services.user_set_site_role(
+            actor=personas["admin"], user=personas["admin"], site_role="", is_active=True
+        )
+    with pytest.raises(ValidationError):
+        services.user_set_site_role(
+            actor=personas["admin"], user=personas["admin"], site_role="admin", is_active=False
+        )

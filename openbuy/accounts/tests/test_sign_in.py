@@ -145,3 +145,42 @@ def test_argon2_is_the_configured_hasher():
     import openbuy.settings as configured
 
     assert configured.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_sign_up_is_audited_by_name_never_by_email(client, db, post):
+    post(
+        reverse("account_signup"),
+        {
+            "name": "Nadia Hussain",
+            "email": "nadia@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    event = AuditEvent.objects.get(action="user.signed_up")
+    assert event.actor_label == "Nadia Hussain"
+    assert "nadia@example.org" not in str(event.content())
+
+
+def test_emails_name_the_service(client, db, post, settings):
+    settings.SERVICE_NAME = "Riverside Buys"
+    post(
+        reverse("account_signup"),
+        {
+            "name": "Nadia Hussain",
+            "email": "nadia@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert "Riverside Buys" in mail.outbox[0].subject + mail.outbox[0].body
+
+
+def test_the_admin_signs_in_through_the_same_throttled_door(client, personas):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    client.force_login(personas["admin"])
+    assert client.get("/admin/").status_code == 200
+    client.force_login(personas["moderator"])
+    assert client.get("/admin/").status_code == 302  # not staff: back to the admin login

@@ -126,3 +126,15 @@ def test_a_real_sqlite_connection_uses_wal(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"
+
+
+def test_empty_values_take_the_default():
+    env = Env({"OPENBUY_EMAIL_USE_TLS": "", "OPENBUY_VAR_DIR": " ", "OPENBUY_WORKERS": ""})
+    assert env.bool("OPENBUY_EMAIL_USE_TLS", default=True) is True
+    assert env.str("OPENBUY_VAR_DIR", "/srv/openbuy") == "/srv/openbuy"
+    assert env.int("OPENBUY_WORKERS", 2) == 2
+
+
+def test_choices_are_checked():
+    with pytest.raises(ImproperlyConfigured, match="OPENBUY_LOG_LEVEL must be one of"):
+        Env({"OPENBUY_LOG_LEVEL": "LOUD"}).choice("OPENBUY_LOG_LEVEL", "INFO", ["INFO", "DEBUG"])

@@ -72,6 +72,17 @@ def test_healthz(client, db):
     assert response.json()["database"] == "unavailable"
 
 
+def test_healthz_checks_the_shared_cache_when_there_is_one(client, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    with mock.patch("openbuy.pages.views.cache") as cache:
+        cache.get.return_value = "ok"
+        assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
+        cache.set.side_effect = ConnectionError("refused")
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "unavailable"
+
+
 def _write_events(n, public=True):
     from django.db import transaction
 

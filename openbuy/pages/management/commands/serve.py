@@ -3,6 +3,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from openbuy.env import Env
+
 
 class Command(BaseCommand):
     help = (
@@ -12,10 +14,9 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default=os.environ.get("OPENBUY_BIND", "127.0.0.1:8000"))
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("OPENBUY_WORKERS", "2"))
-        )
+        env = Env()
+        parser.add_argument("--bind", default=env.str("OPENBUY_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=env.int("OPENBUY_WORKERS", 2, minimum=1))
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--timeout", type=int, default=60)
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
             "--forwarded-allow-ips",
-            os.environ.get("OPENBUY_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            Env().str("OPENBUY_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
