@@ -47,8 +47,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
-    "allauth",
-    "allauth.account",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -58,6 +56,9 @@ INSTALLED_APPS = [
     "openbuy.audit",
     "openbuy.pages",
     "openbuy.demo",
+    # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence
+    "allauth",
+    "allauth.account",
     # Django's own form widget templates, found by the GOV.UK form renderer (openbuy.ui.forms)
     "django.forms",
 ]
@@ -150,6 +151,13 @@ ACCOUNT_ADAPTER = "openbuy.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "openbuy.accounts.forms.SignupForm"
+ACCOUNT_FORMS = {
+    "login": "openbuy.accounts.allauth_forms.GovukLoginForm",
+    "signup": "openbuy.accounts.allauth_forms.GovukSignupForm",
+    "reset_password": "openbuy.accounts.allauth_forms.GovukResetPasswordForm",
+    "reset_password_from_key": "openbuy.accounts.allauth_forms.GovukResetPasswordKeyForm",
+    "change_password": "openbuy.accounts.allauth_forms.GovukChangePasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

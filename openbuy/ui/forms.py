@@ -64,6 +64,8 @@ class GovukBoundField(BoundField):
         else:
             attrs.pop("aria-describedby", None)
         attrs.pop("aria-invalid", None)
+        # GOV.UK: no placeholders; the label and hint say what to type.
+        attrs["placeholder"] = False
         return attrs
 
 

@@ -184,3 +184,10 @@ def test_the_admin_signs_in_through_the_same_throttled_door(client, personas):
     assert client.get("/admin/").status_code == 200
     client.force_login(personas["moderator"])
     assert client.get("/admin/").status_code == 302  # not staff: back to the admin login
+
+
+def test_sign_in_page_is_worded_for_people(client, db):
+    html = client.post(reverse("account_login"), {"login": "", "password": ""}).content.decode()
+    assert "Email address" in html and "Enter your email address" in html
+    assert "placeholder" not in html
+    assert "<title>Error: " in html
