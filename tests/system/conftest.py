@@ -85,13 +85,19 @@ def check_accessibility(page) -> None:
 class Steps:
     """Given/when/then helpers that read like the user's journey; every page visited is axed."""
 
-    def __init__(self, page):
+    def __init__(self, page, *, axe: bool = True):
         self.page = page
+        # With JavaScript off axe cannot run; those journeys revisit pages axed elsewhere.
+        self.axe = axe
+
+    def check(self):
+        if self.axe:
+            check_accessibility(self.page)
 
     def visit(self, path: str):
         response = self.page.goto(path)
         assert response is not None and response.status < 500, f"{path}: {response.status}"
-        check_accessibility(self.page)
+        self.check()
         return response
 
     def sign_in(self, email: str, password: str):
@@ -100,13 +106,13 @@ class Steps:
         self.page.fill("input[name=password]", password)
         self.page.locator("main button[type=submit]").first.click()
         self.page.wait_for_load_state()
-        check_accessibility(self.page)
+        self.check()
 
     def sign_out(self):
         self.page.get_by_role("button", name="Sign out").first.click()
         self.page.wait_for_load_state()
         if "/account/logout/" in self.page.url:  # the confirmation page, without JavaScript
-            check_accessibility(self.page)
+            self.check()
             self.page.locator("main button[type=submit]").first.click()
             self.page.wait_for_load_state()
 

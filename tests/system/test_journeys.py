@@ -83,3 +83,22 @@ def test_a_supplier_creates_an_api_token(steps, personas):
     from tests.system.conftest import check_accessibility
 
     check_accessibility(steps.page)
+
+
+def test_everything_works_with_javascript_off(browser, live_server, personas):
+    """Sign in, change a member's role and sign out in a browser with JavaScript disabled."""
+    from tests.system.conftest import Steps
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        steps = Steps(context.new_page(), axe=False)
+        steps.sign_in("nia@example.org", PASSWORD)
+        steps.visit("/organisations/riverside-borough-council/")
+        steps.page.select_option("select[name=role] >> nth=0", "admin")
+        steps.page.get_by_role("button", name="Change role").first.click()
+        steps.page.wait_for_load_state()
+        assert "role has been changed" in steps.page.content()
+        steps.sign_out()
+        assert steps.page.get_by_role("link", name="Sign in").count() >= 1
+    finally:
+        context.close()

@@ -155,3 +155,42 @@ def test_patch_organisation(client, personas, token):
         **bearer(token),
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("extra", [0, 15])
+def test_organisation_list_endpoint_queries_are_constant(
+    client, personas, django_assert_num_queries, extra
+):
+    for i in range(extra):
+        services.organisation_create(actor=personas["admin"], name=f"Org {i}", kind="buyer")
+    with django_assert_num_queries(2):  # count, then the page
+        response = client.get("/api/v1/organisations")
+    assert response.json()["count"] == 4 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 15])
+def test_activity_endpoint_queries_are_constant(client, personas, django_assert_num_queries, extra):
+    for i in range(extra):
+        services.organisation_create(actor=personas["admin"], name=f"Org {i}", kind="buyer")
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/activity")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_member_list_endpoint_queries_are_constant(
+    client, personas, django_assert_num_queries, extra
+):
+    from openbuy.accounts.models import User
+
+    for i in range(extra):
+        user = User.objects.create_user(f"m{i}@example.org", "x" * 12, name=f"Member {i}")
+        services.membership_add(
+            actor=personas["admin"],
+            organisation=personas["council"],
+            email=user.email,
+            role="frontline",
+        )
+    with django_assert_num_queries(2):  # the organisation, then its members with their users
+        response = client.get("/api/v1/organisations/riverside-borough-council/members")
+    assert len(response.json()) == 3 + extra
