@@ -161,3 +161,19 @@ def test_openapi_is_served(client, db):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "openbuy API"
+
+
+def test_production_static_files_collect_without_missing_references(tmp_path, settings):
+    """What `make run` and a deployment do: hash and compress every static file. Fails when the
+    built CSS points at a file that is not shipped (for example a GOV.UK image)."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
+    assert "dist/openbuy.css" in manifest["paths"]
+    assert (tmp_path / manifest["paths"]["dist/openbuy.css"]).exists()
