@@ -147,6 +147,10 @@ def member_change(request, slug: str, membership_id: int):
     if not request.user.has_perm("accounts.manage_members", membership.organisation):
         raise PermissionDenied
     if request.POST.get("action") == "remove":
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request, "accounts/member_remove_confirm.html", {"membership": membership}
+            )
         try:
             services.membership_remove(actor=request.user, membership=membership)
         except ValidationError as error:

@@ -102,3 +102,16 @@ def test_everything_works_with_javascript_off(browser, live_server, personas):
         assert steps.page.get_by_role("link", name="Sign in").count() >= 1
     finally:
         context.close()
+
+
+def test_an_organisation_admin_removes_a_member_after_confirming(steps, personas):
+    steps.sign_in("nia@example.org", PASSWORD)
+    steps.visit("/organisations/riverside-borough-council/")
+    steps.page.get_by_role("button", name="Remove Bea Okafor").click()
+    steps.page.wait_for_load_state()
+    steps.check()
+    steps.see_heading("Remove Bea Okafor")
+    steps.page.get_by_role("button", name="Yes, remove Bea Okafor").click()
+    steps.page.wait_for_load_state()
+    steps.check()
+    assert "Bea Okafor has been removed" in steps.page.content()

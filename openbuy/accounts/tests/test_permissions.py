@@ -131,3 +131,18 @@ def test_another_organisations_admin_cannot_manage_this_one(client, personas):
     assert response.status_code == 403
     response = client.get(reverse("accounts:organisation-edit", args=[trust.slug]))
     assert response.status_code == 200
+
+
+def test_removing_a_member_asks_first(client, personas):
+    from openbuy.accounts.models import Membership
+
+    client.force_login(personas["org_admin"])
+    membership = Membership.objects.get(user=personas["buyer"])
+    url = reverse("accounts:member-change", args=[personas["council"].slug, membership.pk])
+    response = client.post(url, {"action": "remove"})
+    assert response.status_code == 200
+    assert b"Remove Bea Okafor from Riverside Borough Council?" in response.content
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    response = client.post(url, {"action": "remove", "confirm": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
