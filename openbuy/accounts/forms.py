@@ -1,6 +1,7 @@
 from django import forms
 
 from openbuy.accounts.models import Membership, Organisation
+from openbuy.accounts.services import ORGANISATION_FIELDS
 from openbuy.ui.forms import EmailInput
 
 
@@ -33,15 +34,7 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "kind",
-            "size",
-            "is_social_enterprise",
-            "time_zone",
-            "description",
-            "website",
-        ]
+        fields = list(ORGANISATION_FIELDS)
         labels = {
             "name": "Organisation name",
             "kind": "Kind of organisation",
@@ -55,6 +48,18 @@ class OrganisationForm(forms.ModelForm):
         self.fields["size"].required = False
         if self.instance.pk:
             del self.fields["kind"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind", self.instance.kind)
+        if kind == Organisation.Kind.SUPPLIER and not cleaned.get("size"):
+            self.add_error("size", "Select the supplier's size.")
+        if kind == Organisation.Kind.BUYER:
+            if cleaned.get("size"):
+                self.add_error("size", "Only suppliers have a size.")
+            if cleaned.get("is_social_enterprise"):
+                self.add_error("is_social_enterprise", "Only suppliers can be social enterprises.")
+        return cleaned
 
 
 class MemberAddForm(forms.Form):

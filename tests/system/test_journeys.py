@@ -115,3 +115,24 @@ def test_an_organisation_admin_removes_a_member_after_confirming(steps, personas
     steps.page.wait_for_load_state()
     steps.check()
     assert "Bea Okafor has been removed" in steps.page.content()
+
+
+def test_a_site_admin_registers_an_organisation(steps, personas):
+    steps.sign_in("admin@example.org", PASSWORD)
+    steps.visit("/organisations/")
+    steps.page.get_by_role("button", name="Register an organisation").click()
+    steps.page.wait_for_load_state()
+    steps.check()
+    # A supplier with no size: the error is explained, next to the field
+    steps.page.fill("input[name=name]", "Tiny Repairs CIC")
+    steps.page.get_by_role("radio", name="Supplier", exact=True).check()
+    steps.page.get_by_role("button", name="Save").click()
+    steps.page.wait_for_load_state()
+    steps.check()
+    assert "Select the supplier" in steps.page.locator(".govuk-error-summary").inner_text()
+    assert steps.page.input_value("input[name=name]") == "Tiny Repairs CIC"
+    steps.page.get_by_label("Micro (fewer than 10 staff)").check()
+    steps.page.get_by_role("button", name="Save").click()
+    steps.page.wait_for_load_state()
+    steps.check()
+    steps.see_heading("Tiny Repairs CIC")
