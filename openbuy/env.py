@@ -8,10 +8,12 @@ set (for secrets mounted as files).
 
 from __future__ import annotations
 
+import builtins
 import os
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -23,10 +25,10 @@ _FALSE = {"0", "false", "no", "off"}
 class Env:
     """Reads settings from a mapping (``os.environ`` by default)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[builtins.str, builtins.str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def raw(self, name: str) -> str | None:
+    def raw(self, name: builtins.str) -> builtins.str | None:
         file_name = self.environ.get(f"{name}_FILE")
         if file_name:
             try:
@@ -39,11 +41,11 @@ class Env:
 
     # An empty variable counts as unset everywhere: it takes the default.
 
-    def str(self, name: str, default: str = "") -> str:
+    def str(self, name: builtins.str, default: builtins.str = "") -> builtins.str:
         value = self.raw(name)
         return default if value is None or not value.strip() else value.strip()
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.raw(name)
         if value is None or not value.strip():
             return default
@@ -54,13 +56,17 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
-    def choice(self, name: str, default: str, choices: list[str]) -> str:
+    def choice(
+        self, name: builtins.str, default: builtins.str, choices: builtins.list[builtins.str]
+    ) -> builtins.str:
         value = self.str(name, default)
         if value not in choices:
             raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
         return value
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(
+        self, name: builtins.str, default: builtins.int, *, minimum: builtins.int | None = None
+    ) -> builtins.int:
         value = self.raw(name)
         if value is None or value.strip() == "":
             return default
@@ -72,13 +78,15 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str] | None = None
+    ) -> builtins.list[builtins.str]:
         value = self.raw(name)
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def time_zone(self, name: str, default: str) -> str:
+    def time_zone(self, name: builtins.str, default: builtins.str) -> builtins.str:
         value = self.str(name, default)
         try:
             zoneinfo.ZoneInfo(value)
@@ -88,7 +96,7 @@ class Env:
             ) from None
         return value
 
-    def database(self, name: str, default: str) -> dict:
+    def database(self, name: builtins.str, default: builtins.str) -> builtins.dict:
         value = self.str(name, default) or default
         scheme = value.split(":", 1)[0].lower() if ":" in value else ""
         if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
@@ -96,7 +104,7 @@ class Env:
                 f"{name} must start with sqlite:/// or postgres://, not {value!r}"
             )
         try:
-            config = dj_database_url.parse(value)
+            config: dict[builtins.str, Any] = dict(dj_database_url.parse(value))
         except ValueError as exc:
             raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
         if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -105,7 +113,7 @@ class Env:
                     f"{name} must name a file, e.g. sqlite:///var/db.sqlite3"
                 )
             if config["NAME"] != ":memory:":
-                path = Path(config["NAME"])
+                path = Path(str(config["NAME"]))
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # Tests use a file too (not Django's in-memory default), so that they exercise
                 # WAL and the write lock across threads exactly as the server does.
@@ -128,7 +136,7 @@ class Env:
             config["CONN_HEALTH_CHECKS"] = True
         return config
 
-    def secret_key(self, name: str, *, debug: bool) -> str:
+    def secret_key(self, name: builtins.str, *, debug: builtins.bool) -> builtins.str:
         value = self.str(name)
         if value:
             if len(value) < 32:

@@ -136,23 +136,24 @@ PERSONAS = [
 ]
 
 
-def create_personas(*, password: str = DEMO_PASSWORD) -> dict[str, object]:
+def create_personas(*, password: str = DEMO_PASSWORD) -> dict[str, Organisation | User]:
     """Create (or find) the organisations and personas; return them by key.
 
     Idempotent: running it twice changes nothing. Each new object is audited like any change.
     """
-    found: dict[str, object] = {}
+    found: dict[str, Organisation | User] = {}
+    organisations: dict[str, Organisation] = {}
     with transaction.atomic():
-        for spec in ORGANISATIONS:
-            org = Organisation.objects.filter(slug=_slug(spec.name)).first()
+        for org_spec in ORGANISATIONS:
+            org = Organisation.objects.filter(slug=_slug(org_spec.name)).first()
             if org is None:
                 org = Organisation.objects.create(
-                    name=spec.name,
-                    slug=_slug(spec.name),
-                    kind=spec.kind,
-                    size=spec.size,
-                    is_social_enterprise=spec.is_social_enterprise,
-                    description=spec.description,
+                    name=org_spec.name,
+                    slug=_slug(org_spec.name),
+                    kind=org_spec.kind,
+                    size=org_spec.size,
+                    is_social_enterprise=org_spec.is_social_enterprise,
+                    description=org_spec.description,
                 )
                 audit.record(
                     actor=None,
@@ -161,19 +162,20 @@ def create_personas(*, password: str = DEMO_PASSWORD) -> dict[str, object]:
                     organisation_id=org.pk,
                     summary=f"{org.name} joined as a {org.get_kind_display().lower()}",
                 )
-            found[spec.key] = org
-        for spec in PERSONAS:
-            user = User.objects.filter(email__iexact=spec.email).first()
+            organisations[org_spec.key] = org
+            found[org_spec.key] = org
+        for person in PERSONAS:
+            user = User.objects.filter(email__iexact=person.email).first()
             if user is None:
                 user = User.objects.create_user(
-                    spec.email,
+                    person.email,
                     password,
-                    name=spec.name,
-                    site_role=spec.site_role,
-                    is_superuser=spec.site_role == User.SiteRole.ADMIN,
+                    name=person.name,
+                    site_role=person.site_role,
+                    is_superuser=person.site_role == User.SiteRole.ADMIN,
                 )
                 EmailAddress.objects.create(
-                    user=user, email=spec.email, verified=True, primary=True
+                    user=user, email=person.email, verified=True, primary=True
                 )
                 audit.record(
                     actor=user,
@@ -182,10 +184,10 @@ def create_personas(*, password: str = DEMO_PASSWORD) -> dict[str, object]:
                     summary=f"{user} created an account",
                     public=False,
                 )
-            if spec.organisation:
-                org = found[spec.organisation]
+            if person.organisation:
+                org = organisations[person.organisation]
                 membership, created = Membership.objects.get_or_create(
-                    user=user, organisation=org, defaults={"role": spec.role}
+                    user=user, organisation=org, defaults={"role": person.role}
                 )
                 if created:
                     audit.record(
@@ -195,7 +197,7 @@ def create_personas(*, password: str = DEMO_PASSWORD) -> dict[str, object]:
                         organisation_id=org.pk,
                         summary=f"{user} joined {org.name} as {membership.get_role_display()}",
                     )
-            found[spec.key] = user
+            found[person.key] = user
     return found
 
 
