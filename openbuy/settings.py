@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "openbuy.ui",
     "openbuy.accounts",
     "openbuy.audit",
+    "openbuy.needs",
     "openbuy.pages",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence

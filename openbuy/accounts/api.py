@@ -4,6 +4,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from openbuy.accounts import selectors, services
 from openbuy.accounts.models import ApiToken, Membership, Organisation
+from openbuy.accounts.rules import can
 from openbuy.accounts.schemas import (
     ErrorOut,
     MemberIn,
@@ -102,7 +103,7 @@ def organisation_update(request, slug: str, payload: OrganisationPatch):
 )
 def member_list(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug)
-    show = request.auth.has_perm("accounts.see_member_emails", organisation)
+    show = can(request.auth, "accounts.see_member_emails", organisation)
     return [
         _member_out(m, show)
         for _, members in selectors.organisation_members_by_role(organisation)

@@ -1,6 +1,6 @@
 """Who may do what with accounts and organisations (django-rules predicates).
 
-Checked with ``user.has_perm("accounts.manage_members", organisation)`` by services, pages and API
+Checked with ``can(user, "accounts.manage_members", organisation)`` by services, pages and API
 alike; templates use ``{% load rules %}{% has_perm … %}``.
 """
 
@@ -35,6 +35,16 @@ def is_buyer_officer(user, organisation) -> bool:
     return Membership.objects.filter(
         user=user, organisation=organisation, role=Membership.Role.BUYER
     ).exists()
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """Whether ``user`` may do ``perm`` (to ``obj``), by openbuy's rules alone.
+
+    Unlike ``user.has_perm`` this gives Django superusers no blanket pass: a site admin can do
+    what the rules grant site admins, and cannot, say, answer a need for a council they do not
+    work for. Services, views and the API all ask this.
+    """
+    return bool(user.is_authenticated and user.is_active and rules.has_perm(perm, user, obj))
 
 
 rules.add_perm("accounts.view_organisation", rules.always_allow)

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from openbuy import clock
 from openbuy.accounts.models import ApiToken, Membership, Organisation, User
+from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 
 ORGANISATION_FIELDS = (
@@ -30,7 +31,7 @@ ORGANISATION_FIELDS = (
 
 
 def _require(user, perm: str, obj=None) -> None:
-    if not user.is_authenticated or not user.has_perm(perm, obj):
+    if not can(user, perm, obj):
         raise PermissionDenied("You do not have permission to do that.")
 
 

@@ -15,15 +15,8 @@ from openbuy.accounts.forms import (
     ProfileForm,
 )
 from openbuy.accounts.models import ApiToken, Membership, Organisation
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, next to the field it names."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from openbuy.accounts.rules import can
+from openbuy.ui.forms import apply_errors
 
 
 def organisation_list(request):
@@ -38,14 +31,14 @@ def organisation_list(request):
             "organisations": organisations,
             "kind": kind,
             "kinds": Organisation.Kind.choices,
-            "can_add": request.user.has_perm("accounts.add_organisation"),
+            "can_add": can(request.user, "accounts.add_organisation"),
         },
     )
 
 
 def organisation_detail(request, slug: str, add_form=None):
     organisation = get_object_or_404(Organisation, slug=slug)
-    can_manage = request.user.has_perm("accounts.manage_members", organisation)
+    can_manage = can(request.user, "accounts.manage_members", organisation)
     groups = selectors.organisation_members_by_role(organisation)
     role_choices = [
         (r.value, r.label) for r in Membership.ROLES_BY_KIND[Organisation.Kind(organisation.kind)]
@@ -57,8 +50,8 @@ def organisation_detail(request, slug: str, add_form=None):
             "organisation": organisation,
             "groups": groups,
             "can_manage": can_manage,
-            "can_edit": request.user.has_perm("accounts.change_organisation", organisation),
-            "show_emails": request.user.has_perm("accounts.see_member_emails", organisation),
+            "can_edit": can(request.user, "accounts.change_organisation", organisation),
+            "show_emails": can(request.user, "accounts.see_member_emails", organisation),
             "add_form": add_form
             or (MemberAddForm(organisation=organisation) if can_manage else None),
             "role_choices": role_choices,
@@ -69,7 +62,7 @@ def organisation_detail(request, slug: str, add_form=None):
 
 @login_required
 def organisation_create(request):
-    if not request.user.has_perm("accounts.add_organisation"):
+    if not can(request.user, "accounts.add_organisation"):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -91,7 +84,7 @@ def organisation_create(request):
 @login_required
 def organisation_edit(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug)
-    if not request.user.has_perm("accounts.change_organisation", organisation):
+    if not can(request.user, "accounts.change_organisation", organisation):
         raise PermissionDenied
     form = OrganisationForm(
         request.POST or None, instance=Organisation.objects.get(pk=organisation.pk)
@@ -118,7 +111,7 @@ def organisation_edit(request, slug: str):
 @require_POST
 def member_add(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug)
-    if not request.user.has_perm("accounts.manage_members", organisation):
+    if not can(request.user, "accounts.manage_members", organisation):
         raise PermissionDenied
     form = MemberAddForm(request.POST, organisation=organisation)
     if form.is_valid():
@@ -144,7 +137,7 @@ def member_change(request, slug: str, membership_id: int):
         pk=membership_id,
         organisation__slug=slug,
     )
-    if not request.user.has_perm("accounts.manage_members", membership.organisation):
+    if not can(request.user, "accounts.manage_members", membership.organisation):
         raise PermissionDenied
     if request.POST.get("action") == "remove":
         if request.POST.get("confirm") != "yes":

@@ -6,6 +6,7 @@ the ordinary Django way comes out accessible and in the design system's style.
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -80,3 +81,12 @@ class EmailInput(forms.EmailInput):
 
     def __init__(self, attrs=None):
         super().__init__({"spellcheck": "false", "autocomplete": "email", **(attrs or {})})
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, next to the field it names."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

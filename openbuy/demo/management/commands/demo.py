@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from openbuy.accounts.models import User
+from openbuy.demo.needs import create_needs
 from openbuy.demo.personas import DEMO_PASSWORD, PERSONAS, create_personas
 
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
         ):
             self.stdout.write("The database already has accounts; demo data not loaded.")
             return
-        create_personas()
+        personas = create_personas()
+        created = create_needs(personas)
+        if created:
+            self.stdout.write(f"Created {created} demo needs.")
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
         width = max(len(p.email) for p in PERSONAS)
         for persona in PERSONAS:

@@ -1,0 +1,126 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from openbuy.accounts.models import Organisation
+from openbuy.accounts.schemas import ErrorOut
+from openbuy.api_auth import optional_auth
+from openbuy.needs import selectors, services
+from openbuy.needs.models import Area, Need
+from openbuy.needs.schemas import AnswerIn, AnswerOut, AreaOut, NeedIn, NeedOut, SupportOut
+
+router = Router(tags=["needs"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class NeedQuery(Schema):
+    sort: str = "newest"
+    area: str = ""
+    status: str = ""
+    organisation: str = ""
+    place: str = ""
+    seed: int = 1
+
+
+def _get(request, pk: int) -> Need:
+    try:
+        return selectors.need_detail(pk, user=request.auth)
+    except Need.DoesNotExist:
+        raise Http404 from None
+
+
+@router.get("/areas", response=list[AreaOut], auth=optional_auth, summary="Areas of need")
+def area_list(request):
+    return Area.objects.filter(is_active=True)
+
+
+@router.get("/needs", response=list[NeedOut], auth=optional_auth, summary="Needs")
+@paginate(LimitOffsetPagination)
+def need_list(request, filters: Query[NeedQuery]):
+    sort = filters.sort if filters.sort in selectors.SORTS else "newest"
+    needs = selectors.need_list(
+        selectors.NeedFilters(**{**filters.dict(), "sort": sort}), user=request.auth
+    )
+    return needs
+
+
+@router.get("/needs/{pk}", response={200: NeedOut, 404: ErrorOut}, auth=optional_auth)
+def need_detail(request, pk: int):
+    return _get(request, pk)
+
+
+@router.post("/needs", response={201: NeedOut, **ERRORS})
+def need_create(request, payload: NeedIn):
+    need = services.need_raise(
+        actor=request.auth,
+        title=payload.title,
+        description=payload.description,
+        affects=payload.affects,
+        area=payload.area,
+        organisation=payload.organisation,
+        place=payload.place,
+        evidence="\n".join(payload.evidence),
+    )
+    return Status(201, _get(request, need.pk))
+
+
+def _support_out(request, pk: int) -> dict:
+    need = _get(request, pk)
+    return {
+        "supported": bool(getattr(need, "supported", False)),
+        "support_count": need.support_count,
+        "frontline_support_count": need.frontline_support_count,
+    }
+
+
+@router.post("/needs/{pk}/support", response={200: SupportOut, **ERRORS})
+def need_support(request, pk: int):
+    services.need_support(actor=request.auth, need=get_object_or_404(Need, pk=pk))
+    return _support_out(request, pk)
+
+
+@router.delete("/needs/{pk}/support", response={200: SupportOut, **ERRORS})
+def need_unsupport(request, pk: int):
+    services.need_unsupport(actor=request.auth, need=get_object_or_404(Need, pk=pk))
+    return _support_out(request, pk)
+
+
+def _answer_out(answer) -> dict:
+    return {
+        "id": answer.pk,
+        "from_status": answer.from_status,
+        "to_status": answer.to_status,
+        "reason": answer.reason,
+        "link_url": answer.link_url,
+        "duplicate_of": answer.duplicate_of_id,
+        "organisation": answer.organisation.slug,
+        "author": answer.author.name,
+        "created_at": answer.created_at,
+    }
+
+
+@router.get(
+    "/needs/{pk}/answers", response={200: list[AnswerOut], 404: ErrorOut}, auth=optional_auth
+)
+def answer_list(request, pk: int):
+    need = get_object_or_404(Need, pk=pk)
+    return [_answer_out(a) for a in selectors.need_answers(need)]
+
+
+@router.post("/needs/{pk}/answers", response={201: AnswerOut, **ERRORS})
+def answer_create(request, pk: int, payload: AnswerIn):
+    need = get_object_or_404(Need.objects.select_related("organisation"), pk=pk)
+    organisation = None
+    if payload.organisation:
+        organisation = get_object_or_404(Organisation, slug=payload.organisation)
+    answer = services.need_answer(
+        actor=request.auth,
+        need=need,
+        status=payload.status,
+        reason=payload.reason,
+        link_url=payload.link_url,
+        duplicate_of=payload.duplicate_of,
+        organisation=organisation,
+    )
+    return Status(201, _answer_out(answer))

@@ -1,0 +1,122 @@
+from django import forms
+
+from openbuy.accounts.models import Organisation
+from openbuy.needs.models import Area, Need
+from openbuy.needs.selectors import SORTS
+from openbuy.needs.services import ALLOWED_MOVES
+
+
+class NeedForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=150,
+        help_text="A short summary of the problem, for example “No step-free access at "
+        "Riverside station”.",
+    )
+    description = forms.CharField(
+        label="Describe the problem",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What goes wrong, when, and what it costs the people affected. Describe the "
+        "problem, not a solution: others may know a better answer.",
+    )
+    affects = forms.CharField(
+        label="Who does it affect?",
+        max_length=300,
+        help_text="For example: parents of young children in the north of the borough",
+    )
+    area = forms.ModelChoiceField(
+        label="Area", queryset=Area.objects.filter(is_active=True), empty_label="Select an area"
+    )
+    organisation = forms.ModelChoiceField(
+        label="Buying organisation (optional)",
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.BUYER),
+        required=False,
+        empty_label="Not addressed to a particular organisation",
+        help_text="The public body you think should answer it.",
+    )
+    place = forms.CharField(label="Place (optional)", max_length=200, required=False)
+    evidence = forms.CharField(
+        label="Evidence (optional)",
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="Links to reports, photos or data, one per line.",
+    )
+    confirmed_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].error_messages["required"] = "Select the area the need is about"
+        self.fields["title"].error_messages["required"] = "Enter a short title for the need"
+        self.fields["description"].error_messages["required"] = "Describe the problem"
+        self.fields["affects"].error_messages["required"] = "Say who the problem affects"
+
+
+class AnswerForm(forms.Form):
+    status = forms.ChoiceField(label="Answer", widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Public answer",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Everyone can read this, and everyone who supports the need is told.",
+    )
+    link_url = forms.URLField(
+        label="Link (optional)",
+        required=False,
+        assume_scheme="https",
+        help_text="Where the adoption or the existing solution can be seen. Required for "
+        "“already solved”.",
+    )
+    duplicate_of = forms.IntegerField(
+        label="Number of the need this one duplicates",
+        required=False,
+        min_value=1,
+        help_text="Only for “duplicate”. The number is in the need's web address.",
+    )
+    organisation = forms.ModelChoiceField(
+        label="Answering for", queryset=Organisation.objects.none(), required=False
+    )
+
+    def __init__(self, *args, need: Need, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = ALLOWED_MOVES[Need.Status(need.status)]
+        self.fields["status"].choices = [(s.value, s.label) for s in Need.Status if s in moves]
+        self.fields["status"].error_messages["required"] = "Select an answer"
+        self.fields["reason"].error_messages["required"] = (
+            "Explain the answer: everyone who supports the need will read it"
+        )
+        if organisations is not None and len(organisations) > 1:
+            self.fields["organisation"].queryset = Organisation.objects.filter(
+                pk__in=[o.pk for o in organisations]
+            )
+            self.fields["organisation"].required = True
+        else:
+            del self.fields["organisation"]
+
+
+class NeedFilterForm(forms.Form):
+    sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
+    area = forms.ChoiceField(label="Area", required=False)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("open", "Open or under consideration"),
+            ("answered", "Answered"),
+            *Need.Status.choices,
+        ],
+    )
+    organisation = forms.ChoiceField(label="Organisation", required=False)
+    place = forms.CharField(label="Place", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        areas = Area.objects.filter(is_active=True).values_list("slug", "name")
+        buyers = Organisation.objects.filter(kind=Organisation.Kind.BUYER)
+        self.fields["area"].choices = [("", "All areas"), *areas]
+        self.fields["organisation"].choices = [
+            ("", "All organisations"),
+            *buyers.values_list("slug", "name"),
+        ]

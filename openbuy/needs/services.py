@@ -1,0 +1,372 @@
+"""Every write to needs: raise, support, unsupport, answer. Pages and API call these."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from openbuy import clock
+from openbuy.accounts.models import Membership, Organisation, User
+from openbuy.accounts.rules import can
+from openbuy.audit import services as audit
+from openbuy.needs.models import Area, Need, NeedAnswer, NeedsPolicy, Support
+
+# A need has to gather ten times the supports to outrank one raised this much later.
+HOT_DECAY_SECONDS = 7 * 24 * 3600
+DEFAULT_POLICY = NeedsPolicy(support_threshold=25, answer_within_days=30)
+
+ALLOWED_MOVES = {
+    Need.Status.OPEN: {
+        Need.Status.CONSIDERING,
+        Need.Status.ADOPTED,
+        Need.Status.DECLINED,
+        Need.Status.DUPLICATE,
+        Need.Status.SOLVED,
+    },
+    Need.Status.CONSIDERING: {
+        Need.Status.OPEN,
+        Need.Status.ADOPTED,
+        Need.Status.DECLINED,
+        Need.Status.DUPLICATE,
+        Need.Status.SOLVED,
+    },
+    # A closed need can be taken back under consideration, with a reason like any answer.
+    Need.Status.ADOPTED: {Need.Status.CONSIDERING},
+    Need.Status.DECLINED: {Need.Status.CONSIDERING},
+    Need.Status.DUPLICATE: {Need.Status.CONSIDERING},
+    Need.Status.SOLVED: {Need.Status.CONSIDERING},
+}
+
+LIMITS = {"title": 150, "affects": 300, "place": 200, "description": 10_000, "evidence": 5_000}
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if not can(user, perm, obj):
+        raise PermissionDenied("You do not have permission to do that.")
+
+
+def hot_score(support_count: int, created_at) -> float:
+    return math.log10(max(support_count, 1)) + created_at.timestamp() / HOT_DECAY_SECONDS
+
+
+def policy_for(organisation_id: int | None) -> NeedsPolicy:
+    if organisation_id is None:
+        return DEFAULT_POLICY
+    return NeedsPolicy.objects.filter(organisation_id=organisation_id).first() or DEFAULT_POLICY
+
+
+def _is_frontline(user: User, organisation_id: int | None) -> bool:
+    if organisation_id is None:
+        return False
+    return Membership.objects.filter(
+        user=user, organisation_id=organisation_id, role=Membership.Role.FRONTLINE
+    ).exists()
+
+
+def _evidence_lines(evidence: str) -> str:
+    lines = [line.strip() for line in (evidence or "").splitlines() if line.strip()]
+    validate = URLValidator(schemes=["http", "https"])
+    for number, line in enumerate(lines, start=1):
+        try:
+            validate(line)
+        except ValidationError:
+            raise ValidationError(
+                {
+                    "evidence": f"Line {number} is not a web address starting with https://: "
+                    f"{line[:80]}"
+                }
+            ) from None
+    return "\n".join(lines)
+
+
+def need_raise(
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    affects: str,
+    area: Area | int | str,
+    organisation: Organisation | int | str | None = None,
+    place: str = "",
+    evidence: str = "",
+) -> Need:
+    _require(actor, "needs.raise_need")
+    values = {
+        "title": (title or "").strip(),
+        "description": (description or "").strip(),
+        "affects": (affects or "").strip(),
+        "place": (place or "").strip(),
+    }
+    errors: dict[str, str] = {}
+    required = {
+        "title": "Enter a short title for the need",
+        "description": "Describe the problem",
+        "affects": "Say who the problem affects",
+    }
+    for field, message in required.items():
+        if not values[field]:
+            errors[field] = message
+    for field, limit in LIMITS.items():
+        if field in values and len(values[field]) > limit:
+            errors[field] = f"Must be {limit} characters or fewer (it is {len(values[field])})"
+    area_obj = _area(area)
+    if area_obj is None:
+        errors["area"] = "Select the area the need is about"
+    org = _buyer(organisation) if organisation not in (None, "") else None
+    if organisation not in (None, "") and org is None:
+        errors["organisation"] = "Select a buying organisation from the list"
+    try:
+        evidence_text = _evidence_lines(evidence)
+    except ValidationError as error:
+        errors.update({k: v[0] for k, v in error.message_dict.items()})
+        evidence_text = ""
+    if len(evidence or "") > LIMITS["evidence"]:
+        errors["evidence"] = f"Must be {LIMITS['evidence']} characters or fewer"
+    if errors or area_obj is None:
+        raise ValidationError(errors)
+    now = clock.now()
+    with transaction.atomic():
+        need = Need.objects.create(
+            **values,
+            area=area_obj,
+            organisation=org,
+            evidence=evidence_text,
+            author=actor,
+            author_is_frontline=_is_frontline(actor, org.pk if org else None),
+            created_at=now,
+            hot_score=hot_score(0, now),
+        )
+        audit.record(
+            actor=actor,
+            action="need.raised",
+            obj=need,
+            organisation_id=org.pk if org else None,
+            summary=f"{actor} raised the need “{need.title}”",
+            after={
+                "title": need.title,
+                "area": area_obj.code,
+                "organisation": org.slug if org else None,
+            },
+        )
+    return need
+
+
+def _area(value) -> Area | None:
+    if isinstance(value, Area):
+        return value if value.is_active else None
+    if value in (None, ""):
+        return None
+    lookup = {"pk": value} if str(value).isdigit() else {"slug": value}
+    return Area.objects.filter(is_active=True, **lookup).first()
+
+
+def _buyer(value) -> Organisation | None:
+    if isinstance(value, Organisation):
+        return value if value.is_buyer else None
+    lookup = {"pk": value} if str(value).isdigit() else {"slug": value}
+    return Organisation.objects.filter(kind=Organisation.Kind.BUYER, **lookup).first()
+
+
+def need_support(*, actor: User, need: Need) -> bool:
+    """Support a need. Returns False when the person already supports it (nothing changes)."""
+    _require(actor, "needs.support_need", need)
+    with transaction.atomic():
+        current = Need.objects.select_for_update().get(pk=need.pk)
+        if not current.is_open:
+            raise ValidationError("This need has been answered and no longer takes supports.")
+        frontline = _is_frontline(actor, current.organisation_id)
+        try:
+            with transaction.atomic():
+                Support.objects.create(need=current, user=actor, is_frontline=frontline)
+        except IntegrityError:
+            return False
+        current.support_count += 1
+        current.frontline_support_count += int(frontline)
+        Need.objects.filter(pk=current.pk).update(
+            support_count=F("support_count") + 1,
+            frontline_support_count=F("frontline_support_count") + int(frontline),
+            hot_score=hot_score(current.support_count, current.created_at),
+        )
+        _check_threshold(current)
+        audit.record(
+            actor=actor,
+            action="need.supported",
+            obj=current,
+            organisation_id=current.organisation_id,
+            summary=f"{actor} supported “{current.title}”",
+            public=False,
+        )
+    return True
+
+
+def need_unsupport(*, actor: User, need: Need) -> bool:
+    """Withdraw a support. Returns False when there was none."""
+    if not actor.is_authenticated:
+        raise PermissionDenied("Sign in to change your support.")
+    with transaction.atomic():
+        current = Need.objects.select_for_update().get(pk=need.pk)
+        support = Support.objects.filter(need=current, user=actor).first()
+        if support is None:
+            return False
+        support.delete()
+        current.support_count -= 1
+        Need.objects.filter(pk=current.pk).update(
+            support_count=F("support_count") - 1,
+            frontline_support_count=F("frontline_support_count") - int(support.is_frontline),
+            hot_score=hot_score(current.support_count, current.created_at),
+        )
+        audit.record(
+            actor=actor,
+            action="need.unsupported",
+            obj=current,
+            organisation_id=current.organisation_id,
+            summary=f"{actor} withdrew their support for “{current.title}”",
+            public=False,
+        )
+    return True
+
+
+def _check_threshold(need: Need) -> None:
+    if need.threshold_reached_at is not None or need.answered_at is not None:
+        return
+    policy = policy_for(need.organisation_id)
+    if need.support_count < policy.support_threshold:
+        return
+    now = clock.now()
+    due = now + timedelta(days=policy.answer_within_days)
+    Need.objects.filter(pk=need.pk).update(threshold_reached_at=now, answer_due_at=due)
+    audit.record(
+        actor=None,
+        action="need.threshold_reached",
+        obj=need,
+        organisation_id=need.organisation_id,
+        summary=f"“{need.title}” reached {policy.support_threshold} supports: "
+        f"a public answer is due by {due:%d %B %Y}",
+    )
+
+
+def need_answer(
+    *,
+    actor: User,
+    need: Need,
+    status: str,
+    reason: str,
+    link_url: str = "",
+    duplicate_of: Need | int | None = None,
+    organisation: Organisation | None = None,
+) -> NeedAnswer:
+    """The buyer's public answer: a status change with its reason, kept for ever."""
+    _require(actor, "needs.answer_need", need)
+    reason = (reason or "").strip()
+    link_url = (link_url or "").strip()
+    errors: dict[str, str] = {}
+    if status not in Need.Status.values:
+        errors["status"] = "Select an answer"
+    if not reason:
+        errors["reason"] = "Explain the answer: everyone who supports the need will read it"
+    elif len(reason) > 10_000:
+        errors["reason"] = "Must be 10,000 characters or fewer"
+    if link_url:
+        try:
+            URLValidator(schemes=["http", "https"])(link_url)
+        except ValidationError:
+            errors["link_url"] = "Enter a web address starting with https://"
+    if status == Need.Status.SOLVED and not link_url:
+        errors["link_url"] = "Link to where the problem is already solved"
+    original = None
+    if status == Need.Status.DUPLICATE:
+        original = _original(duplicate_of, need)
+        if original is None:
+            errors["duplicate_of"] = "Enter the number of the need this one duplicates"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Need.objects.select_for_update().get(pk=need.pk)
+        if status not in ALLOWED_MOVES[Need.Status(current.status)]:
+            raise ValidationError(
+                {
+                    "status": f"A need that is {current.get_status_display().lower()} cannot be "
+                    f"marked {Need.Status(status).label.lower()}"
+                }
+            )
+        org = _answering_organisation(actor, current, organisation)
+        now = clock.now()
+        answer = NeedAnswer.objects.create(
+            need=current,
+            author=actor,
+            organisation=org,
+            from_status=current.status,
+            to_status=status,
+            reason=reason,
+            link_url=link_url,
+            duplicate_of=original,
+            created_at=now,
+        )
+        before = current.status
+        current.status = status
+        current.organisation = org
+        current.duplicate_of = original
+        current.outcome_url = link_url
+        fields = ["status", "organisation", "duplicate_of", "outcome_url"]
+        if current.answered_at is None:
+            current.answered_at = now
+            fields.append("answered_at")
+        current.save(update_fields=fields)
+        audit.record(
+            actor=actor,
+            action="need.answered",
+            obj=current,
+            organisation_id=org.pk,
+            summary=f"{org.name} marked “{current.title}” {Need.Status(status).label.lower()}",
+            before={"status": before},
+            after={
+                "status": status,
+                "reason": reason[:500],
+                "duplicate_of": original.pk if original else None,
+            },
+        )
+    return answer
+
+
+def _original(duplicate_of, need: Need) -> Need | None:
+    if duplicate_of in (None, ""):
+        return None
+    pk = duplicate_of.pk if isinstance(duplicate_of, Need) else duplicate_of
+    try:
+        target = Need.objects.filter(pk=int(str(pk).lstrip("#"))).first()  # as stored now
+    except ValueError:
+        return None
+    # Point at the original, never at another duplicate, and never at itself.
+    seen = {need.pk}
+    while target is not None and target.status == Need.Status.DUPLICATE:
+        if target.pk in seen:
+            return None
+        seen.add(target.pk)
+        target = target.duplicate_of
+    if target is None or target.pk == need.pk:
+        return None
+    return target
+
+
+def _answering_organisation(actor, need: Need, chosen: Organisation | None) -> Organisation:
+    if need.organisation is not None:
+        return need.organisation
+    buyer_orgs = list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.BUYER,
+            memberships__user=actor,
+            memberships__role__in=[Membership.Role.BUYER, Membership.Role.ADMIN],
+        )
+    )
+    if chosen is not None:
+        if chosen not in buyer_orgs:
+            raise PermissionDenied("You can only answer for your own organisation.")
+        return chosen
+    if len(buyer_orgs) == 1:
+        return buyer_orgs[0]
+    raise ValidationError({"organisation": "Select the organisation you are answering for"})

@@ -1,0 +1,277 @@
+"""The needs pages and API: persona by persona, with clear errors and constant query counts."""
+
+import pytest
+from django.urls import reverse
+
+from openbuy.needs import services
+from openbuy.needs.models import Need, Support
+
+PERSONAS = [
+    "anonymous",
+    "resident",
+    "frontline",
+    "buyer",
+    "org_admin",
+    "other_buyer",
+    "evaluator",
+    "supplier",
+    "moderator",
+    "admin",
+]
+
+
+def as_(client, personas, who):
+    if who != "anonymous":
+        client.force_login(personas[who])
+    return client
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_everyone_reads_needs(client, personas, raise_need, who):
+    need = raise_need()
+    client = as_(client, personas, who)
+    assert client.get(reverse("needs:list")).status_code == 200
+    html = client.get(reverse("needs:detail", args=[need.pk])).content.decode()
+    assert need.title in html
+    assert ("Answer this need" in html) is (who in {"buyer", "org_admin"})
+    assert client.get("/api/v1/needs").json()["count"] == 1
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_raising_a_need_by_persona(client, personas, area, who):
+    response = as_(client, personas, who).post(
+        reverse("needs:create"),
+        {
+            "title": "Potholes on Mill Lane",
+            "description": "Cyclists fall.",
+            "affects": "Cyclists",
+            "area": area.pk,
+            "confirmed_new": "True",
+        },
+    )
+    if who == "anonymous":
+        assert response.status_code == 302 and "/account/login/" in response["Location"]
+        assert not Need.objects.exists()
+    else:
+        need = Need.objects.get()
+        assert response["Location"] == reverse("needs:detail", args=[need.pk])
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_answering_by_persona(client, personas, raise_need, who):
+    need = raise_need()
+    response = as_(client, personas, who).post(
+        reverse("needs:answer", args=[need.pk]),
+        {"status": "considering", "reason": "We are looking at it."},
+    )
+    need.refresh_from_db()
+    if who in {"buyer", "org_admin"}:
+        assert response.status_code == 302 and need.status == "considering"
+    else:
+        assert response.status_code in {302, 403}
+        assert need.status == "open"
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_api_support_by_persona(client, personas, raise_need, who):
+    need = raise_need()
+    response = as_(client, personas, who).post(f"/api/v1/needs/{need.pk}/support")
+    if who == "anonymous":
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 200
+        assert response.json()["supported"] is True
+        assert response.json()["frontline_support_count"] == int(who == "frontline")
+
+
+def test_the_form_shows_similar_needs_before_saving_and_keeps_the_input(
+    client, personas, raise_need, area
+):
+    existing = raise_need("Broken lift at Riverside station")
+    client.force_login(personas["supplier"])
+    data = {
+        "title": "Riverside station lift broken",
+        "description": "Again.",
+        "affects": "Everyone",
+        "area": area.pk,
+    }
+    response = client.post(reverse("needs:create"), data)
+    html = response.content.decode()
+    assert existing.title in html and "support this one instead" in html
+    assert 'value="Riverside station lift broken"' in html
+    assert Need.objects.count() == 1
+    response = client.post(reverse("needs:create"), {**data, "confirmed_new": "True"})
+    assert response.status_code == 302
+    assert Need.objects.count() == 2
+
+
+def test_similar_partial_for_htmx(client, raise_need):
+    raise_need("Broken lift at Riverside station")
+    html = client.get(reverse("needs:similar"), {"title": "riverside lift"}).content.decode()
+    assert "Broken lift at Riverside station" in html
+
+
+def test_form_errors_are_explained_and_nothing_is_lost(client, personas, area):
+    client.force_login(personas["resident"])
+    response = client.post(
+        reverse("needs:create"),
+        {
+            "title": "",
+            "description": "Keep this text",
+            "affects": "x",
+            "area": area.pk,
+            "evidence": "not a link",
+            "confirmed_new": "True",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a short title for the need" in html
+    assert "Keep this text" in html and "not a link" in html
+    response = client.post(
+        reverse("needs:create"),
+        {
+            "title": "T",
+            "description": "D",
+            "affects": "A",
+            "area": area.pk,
+            "evidence": "not a link",
+            "confirmed_new": "True",
+        },
+    )
+    assert "Line 1 is not a web address" in response.content.decode()
+
+
+def test_support_button_works_with_and_without_htmx(client, personas, raise_need):
+    need = raise_need()
+    client.force_login(personas["resident"])
+    url = reverse("needs:support", args=[need.pk])
+    response = client.post(url, {"action": "support"})
+    assert response.status_code == 302
+    response = client.post(url, {"action": "unsupport"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Support this need" in response.content.decode()
+    assert not Support.objects.exists()
+
+
+def test_answer_errors_show_on_the_need_page(client, personas, raise_need):
+    need = raise_need()
+    client.force_login(personas["buyer"])
+    response = client.post(
+        reverse("needs:answer", args=[need.pk]), {"status": "solved", "reason": "Fixed last year"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Link to where the problem is already solved" in html
+    assert "Fixed last year" in html
+
+
+def _many_needs(personas, area, count):
+    for i in range(count):
+        need = services.need_raise(
+            actor=personas["resident"],
+            title=f"Need number {i}",
+            description="d",
+            affects="a",
+            area=area,
+            organisation=personas["council"],
+        )
+        services.need_support(actor=personas["frontline"], need=need)
+
+
+@pytest.mark.parametrize("count", [2, 25])
+@pytest.mark.parametrize("sort", ["random", "hot", "supported", "newest"])
+def test_list_page_queries_are_constant(
+    client, personas, area, django_assert_num_queries, count, sort
+):
+    _many_needs(personas, area, count)
+    client.force_login(personas["resident"])
+    client.get(reverse("needs:list"))  # session and seed
+    # session, user, filter choices (areas, buyers), count, page
+    with django_assert_num_queries(6):
+        response = client.get(reverse("needs:list"), {"sort": sort})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_list_endpoint_queries_are_constant(
+    client, personas, area, django_assert_num_queries, count
+):
+    _many_needs(personas, area, count)
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/needs", {"sort": "hot"})
+    assert response.json()["count"] == count
+
+
+def test_random_order_is_stable_per_visitor_and_differs_between_seeds(client, personas, area):
+    from openbuy.needs.selectors import NeedFilters, need_list
+
+    _many_needs(personas, area, 12)
+    first = [n.pk for n in need_list(NeedFilters(seed=11))]
+    assert first == [n.pk for n in need_list(NeedFilters(seed=11))]
+    assert first != [n.pk for n in need_list(NeedFilters(seed=12))]
+    assert sorted(first) == sorted(n.pk for n in need_list(NeedFilters(seed=12)))
+
+
+def test_filters(client, personas, raise_need, area):
+    raise_need("Council need")
+    raise_need("Unaddressed need", organisation=None, place="Mill Lane")
+    html = client.get(
+        reverse("needs:list"), {"organisation": "riverside-borough-council"}
+    ).content.decode()
+    assert "Council need" in html and "Unaddressed need" not in html
+    html = client.get(reverse("needs:list"), {"place": "mill"}).content.decode()
+    assert "Unaddressed need" in html and "Council need" not in html
+    # Bad filter values are ignored, not a crash.
+    assert client.get(reverse("needs:list"), {"sort": "evil", "page": "x"}).status_code == 200
+
+
+def test_api_create_and_answer_with_field_errors(client, personas, area):
+    client.force_login(personas["resident"])
+    response = client.post(
+        "/api/v1/needs",
+        {"title": "", "description": "d", "affects": "a", "area": "nope"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"title", "area"}
+    response = client.post(
+        "/api/v1/needs",
+        {
+            "title": "Lift",
+            "description": "d",
+            "affects": "a",
+            "area": area.slug,
+            "organisation": "riverside-borough-council",
+            "evidence": ["https://example.org/r"],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    need_id = response.json()["id"]
+    client.force_login(personas["buyer"])
+    response = client.post(
+        f"/api/v1/needs/{need_id}/answers",
+        {"status": "declined", "reason": ""},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
+    response = client.post(
+        f"/api/v1/needs/{need_id}/answers",
+        {"status": "adopted", "reason": "We will buy it."},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    answers = client.get(f"/api/v1/needs/{need_id}/answers").json()
+    assert [a["to_status"] for a in answers] == ["adopted"]
+
+
+def test_awaiting_answer_page(client, personas, raise_need, low_threshold, clock):
+    from datetime import timedelta
+
+    need = raise_need()
+    services.need_support(actor=personas["resident"], need=need)
+    services.need_support(actor=personas["supplier"], need=need)
+    clock.shift(timedelta(days=20))
+    html = client.get(reverse("needs:awaiting")).content.decode()
+    assert "Overdue (1)" in html and need.title in html

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from openbuy.needs import views
+
+app_name = "needs"
+urlpatterns = [
+    path("needs/", views.need_list, name="list"),
+    path("needs/new/", views.need_create, name="create"),
+    path("needs/similar/", views.need_similar, name="similar"),
+    path("needs/awaiting-answer/", views.need_awaiting, name="awaiting"),
+    path("needs/<int:pk>/", views.need_detail, name="detail"),
+    path("needs/<int:pk>/support/", views.need_support, name="support"),
+    path("needs/<int:pk>/answer/", views.need_answer, name="answer"),
+]

@@ -1,0 +1,193 @@
+"""Pages for needs: list, raise, read, support, answer. Thin: forms in, services out."""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from openbuy import clock
+from openbuy.accounts.models import Membership, Organisation
+from openbuy.accounts.rules import can
+from openbuy.needs import selectors, services
+from openbuy.needs.forms import AnswerForm, NeedFilterForm, NeedForm
+from openbuy.needs.models import Need
+from openbuy.ui.forms import apply_errors
+
+PAGE_SIZE = 20
+
+
+def _seed(request) -> int:
+    """Each visitor gets their own random order, stable while they page through it."""
+    seed = request.session.get("needs_seed")
+    if not isinstance(seed, int):
+        seed = secrets.randbelow(1_000_000) + 1
+        request.session["needs_seed"] = seed
+    return seed
+
+
+def need_list(request):
+    form = NeedFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = selectors.NeedFilters(
+        sort=data.get("sort") or "random",
+        area=data.get("area") or "",
+        status=data.get("status") or "",
+        organisation=data.get("organisation") or "",
+        place=data.get("place") or "",
+        seed=_seed(request),
+    )
+    page = Paginator(selectors.need_list(filters, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "needs/need_list.html",
+        {
+            "form": form,
+            "page": page,
+            "needs": page.object_list,
+            "filters": filters,
+            "query": query.urlencode(),
+            "now": clock.now(),
+        },
+    )
+
+
+def need_awaiting(request):
+    needs = list(selectors.needs_awaiting_answer()[:200])
+    now = clock.now()
+    return render(
+        request,
+        "needs/need_awaiting.html",
+        {
+            "overdue": [n for n in needs if n.answer_due_at < now],
+            "due": [n for n in needs if n.answer_due_at >= now],
+            "now": now,
+        },
+    )
+
+
+def need_similar(request):
+    """The five most similar open needs to a title being typed (htmx partial)."""
+    title = request.GET.get("title", "")[:150]
+    return render(
+        request, "needs/_similar.html", {"similar": selectors.similar_needs(title), "title": title}
+    )
+
+
+@login_required
+def need_create(request):
+    form = NeedForm(request.POST or None)
+    similar = []
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        confirmed = data.pop("confirmed_new")
+        similar = selectors.similar_needs(data["title"] + " " + data["affects"])
+        if similar and not confirmed:
+            # Before saving, show the closest needs once: supporting one may be better.
+            form = NeedForm({**request.POST.dict(), "confirmed_new": "True"})
+            form.is_valid()
+        else:
+            try:
+                need = services.need_raise(actor=request.user, **data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Your need has been published.")
+                return redirect("needs:detail", pk=need.pk)
+    return render(
+        request,
+        "needs/need_form.html",
+        {"form": form, "similar": similar},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail_context(request, need, answer_form=None):
+    can_answer = can(request.user, "needs.answer_need", need)
+    organisations = _answer_organisations(request.user, need) if can_answer else None
+    if can_answer and answer_form is None and services.ALLOWED_MOVES[Need.Status(need.status)]:
+        answer_form = AnswerForm(need=need, organisations=organisations)
+    return {
+        "need": need,
+        "answers": selectors.need_answers(need),
+        "can_answer": can_answer,
+        "answer_form": answer_form if can_answer else None,
+        "policy": services.policy_for(need.organisation_id),
+        "now": clock.now(),
+        "evidence": [line for line in need.evidence.splitlines() if line],
+    }
+
+
+def _answer_organisations(user, need):
+    if need.organisation_id is not None:
+        return None
+    return list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.BUYER,
+            memberships__user=user,
+            memberships__role__in=[Membership.Role.BUYER, Membership.Role.ADMIN],
+        )
+    )
+
+
+def need_detail(request, pk: int):
+    try:
+        need = selectors.need_detail(pk, user=request.user)
+    except Need.DoesNotExist:
+        raise Http404 from None
+    return render(request, "needs/need_detail.html", _detail_context(request, need))
+
+
+@require_POST
+def need_support(request, pk: int):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={reverse('needs:detail', args=[pk])}")
+    need = get_object_or_404(Need, pk=pk)
+    try:
+        if request.POST.get("action") == "unsupport":
+            services.need_unsupport(actor=request.user, need=need)
+            note = "You no longer support this need."
+        else:
+            services.need_support(actor=request.user, need=need)
+            note = "You support this need. Thank you."
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        note = ""
+    need = selectors.need_detail(pk, user=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "needs/_support.html", {"need": need, "note": note})
+    if note:
+        messages.success(request, note)
+    return redirect(request.POST.get("next") or reverse("needs:detail", args=[pk]))
+
+
+@login_required
+@require_POST
+def need_answer(request, pk: int):
+    need = get_object_or_404(Need.objects.select_related("organisation"), pk=pk)
+    if not can(request.user, "needs.answer_need", need):
+        raise PermissionDenied
+    form = AnswerForm(
+        request.POST, need=need, organisations=_answer_organisations(request.user, need)
+    )
+    if form.is_valid():
+        try:
+            services.need_answer(actor=request.user, need=need, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Your answer has been published.")
+            return redirect("needs:detail", pk=pk)
+    need = selectors.need_detail(pk, user=request.user)
+    return render(
+        request, "needs/need_detail.html", _detail_context(request, need, form), status=400
+    )

@@ -1,0 +1,95 @@
+"""Needs, end to end in a browser: raise (offered a similar one), support, reach the threshold,
+answered in public. axe runs on every page visited."""
+
+import pytest
+
+from openbuy.demo.personas import create_personas
+from openbuy.needs import services
+from openbuy.needs.areas import load_cpv_divisions
+from openbuy.needs.models import Area, Need, NeedsPolicy
+from tests.system.conftest import Steps
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "persona-password-123"
+
+
+@pytest.fixture
+def personas(transactional_db):
+    personas = create_personas(password=PASSWORD)
+    load_cpv_divisions(Area)
+    NeedsPolicy.objects.create(
+        organisation=personas["council"], support_threshold=2, answer_within_days=14
+    )
+    services.need_raise(
+        actor=personas["frontline"],
+        title="Broken lift at Riverside station",
+        description="Out of order since March.",
+        affects="Wheelchair users",
+        area="transport-services-excl-waste-transport",
+        organisation=personas["council"],
+    )
+    return personas
+
+
+def new_steps(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    return Steps(context.new_page())
+
+
+def test_a_need_from_raising_to_a_public_answer(browser, live_server, personas):
+    # Given a resident who raises a need
+    rosa = new_steps(browser, live_server)
+    rosa.sign_in("rosa@example.org", PASSWORD)
+    rosa.visit("/needs/")
+    rosa.page.get_by_role("button", name="Raise a need").click()
+    rosa.page.wait_for_load_state()
+    rosa.check()
+    rosa.page.fill("input[name=title]", "Riverside station lift does not work")
+    rosa.page.fill("textarea[name=description]", "I cannot get my pushchair to the platform.")
+    rosa.page.fill("input[name=affects]", "Parents with pushchairs")
+    rosa.page.select_option("select[name=area]", label="Transport services (excl. Waste transport)")
+    rosa.page.select_option("select[name=organisation]", label="Riverside Borough Council")
+    rosa.page.get_by_role("button", name="Publish need").click()
+    rosa.page.wait_for_load_state()
+    # Then she is offered the similar need first
+    rosa.check()
+    assert "Broken lift at Riverside station" in rosa.page.content()
+    # And publishes hers anyway, as a different problem
+    rosa.page.get_by_role("button", name="Publish it as a new need").click()
+    rosa.page.wait_for_load_state()
+    rosa.check()
+    rosa.see_heading("Riverside station lift does not work")
+    need_url = rosa.page.url
+
+    # When two others support it
+    for email in ["sam@example.org", "femi@example.org"]:
+        other = new_steps(browser, live_server)
+        other.sign_in(email, PASSWORD)
+        other.visit(need_url)
+        other.page.get_by_role("button", name="Support this need").click()
+        other.page.wait_for_selector("text=Withdraw my support")
+        other.check()
+        other.page.context.close()
+
+    # Then it is waiting for an answer, with supports from the frontline shown apart
+    need = Need.objects.get(title="Riverside station lift does not work")
+    assert (need.support_count, need.frontline_support_count) == (2, 1)
+    rosa.visit("/needs/awaiting-answer/")
+    assert "Riverside station lift does not work" in rosa.page.content()
+
+    # When the buyer adopts it with a public answer
+    bea = new_steps(browser, live_server)
+    bea.sign_in("bea@example.org", PASSWORD)
+    bea.visit(need_url)
+    bea.page.get_by_label("Adopted").check()
+    bea.page.fill("textarea[name=reason]", "We will replace the lift with the rail operator.")
+    bea.page.get_by_role("button", name="Publish answer").click()
+    bea.page.wait_for_load_state()
+    bea.check()
+    # Then everyone sees the answer
+    rosa.visit(need_url)
+    assert "We will replace the lift with the rail operator." in rosa.page.content()
+    assert "Adopted" in rosa.page.locator("main").inner_text()
+    bea.page.context.close()
+    rosa.page.context.close()
