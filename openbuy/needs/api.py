@@ -86,6 +86,16 @@ def need_unsupport(request, pk: int):
     return _support_out(request, pk)
 
 
+@router.post(
+    "/needs/{pk}/support/move",
+    response={200: SupportOut, **ERRORS},
+    summary="Move your support from a duplicate to its original",
+)
+def need_move_support(request, pk: int):
+    original = services.need_move_support(actor=request.auth, need=get_object_or_404(Need, pk=pk))
+    return _support_out(request, original.pk)
+
+
 def _answer_out(answer) -> dict:
     return {
         "id": answer.pk,

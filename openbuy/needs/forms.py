@@ -120,3 +120,25 @@ class NeedFilterForm(forms.Form):
             ("", "All organisations"),
             *buyers.values_list("slug", "name"),
         ]
+
+
+class PolicyForm(forms.Form):
+    support_threshold = forms.IntegerField(
+        label="Supports that oblige a public answer",
+        min_value=1,
+        max_value=1_000_000,
+        help_text="When a need addressed to you reaches this many supports, you must answer it.",
+    )
+    answer_within_days = forms.IntegerField(
+        label="Days to answer",
+        min_value=1,
+        max_value=365,
+        help_text="Counted from the day the need reaches the number of supports.",
+    )
+    vote_budget = forms.IntegerField(
+        label="Supports per person (optional)",
+        min_value=1,
+        required=False,
+        help_text="How many of your open needs one person may support at once. Leave empty for "
+        "no limit.",
+    )

@@ -45,6 +45,12 @@ class NeedsPolicy(models.Model):
     answer_within_days = models.PositiveIntegerField(
         default=30, help_text="Days the organisation has to answer once the threshold is reached."
     )
+    vote_budget = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many of this organisation's open needs one person may support at once; "
+        "empty for no limit. Supports come back when a need is answered and closed.",
+    )
 
     class Meta:
         verbose_name_plural = "needs policies"

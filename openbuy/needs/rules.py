@@ -26,7 +26,20 @@ def answers_for(user, need) -> bool:
     return memberships.filter(organisation_id=need.organisation_id).exists()
 
 
+@rules.predicate
+def runs_needs_for(user, organisation) -> bool:
+    """Buyer officers and admins of a buyer organisation."""
+    if organisation is None or not (user.is_authenticated and user.is_active):
+        return False
+    return Membership.objects.filter(
+        user=user,
+        organisation=organisation,
+        organisation__kind="buyer",
+        role__in=[Membership.Role.BUYER, Membership.Role.ADMIN],
+    ).exists()
+
+
 rules.add_perm("needs.raise_need", is_signed_in)
 rules.add_perm("needs.support_need", is_signed_in)
 rules.add_perm("needs.answer_need", answers_for)
-rules.add_perm("needs.change_policy", is_site_admin | answers_for)
+rules.add_perm("needs.change_policy", is_site_admin | runs_needs_for)

@@ -179,6 +179,7 @@ def need_support(*, actor: User, need: Need) -> bool:
         current = Need.objects.select_for_update().get(pk=need.pk)
         if not current.is_open:
             raise ValidationError("This need has been answered and no longer takes supports.")
+        _check_budget(actor, current)
         frontline = _is_frontline(actor, current.organisation_id)
         try:
             with transaction.atomic():
@@ -202,6 +203,96 @@ def need_support(*, actor: User, need: Need) -> bool:
             public=False,
         )
     return True
+
+
+def needs_policy_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    support_threshold: int,
+    answer_within_days: int,
+    vote_budget: int | None,
+) -> NeedsPolicy:
+    """Set how many supports oblige an answer, how fast, and how many supports each person has."""
+    _require(actor, "needs.change_policy", organisation)
+    errors = {}
+    if not organisation.is_buyer:
+        errors["organisation"] = "Only buying organisations answer needs"
+    if not isinstance(support_threshold, int) or not 1 <= support_threshold <= 1_000_000:
+        errors["support_threshold"] = "Enter a whole number of supports, 1 or more"
+    if not isinstance(answer_within_days, int) or not 1 <= answer_within_days <= 365:
+        errors["answer_within_days"] = "Enter a number of days from 1 to 365"
+    if vote_budget is not None and (not isinstance(vote_budget, int) or vote_budget < 1):
+        errors["vote_budget"] = "Enter a whole number, 1 or more, or leave it empty for no limit"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        policy, _ = NeedsPolicy.objects.select_for_update().get_or_create(organisation=organisation)
+        before = {
+            "support_threshold": policy.support_threshold,
+            "answer_within_days": policy.answer_within_days,
+            "vote_budget": policy.vote_budget,
+        }
+        after = {
+            "support_threshold": support_threshold,
+            "answer_within_days": answer_within_days,
+            "vote_budget": vote_budget,
+        }
+        if before == after:
+            return policy
+        for field, value in after.items():
+            setattr(policy, field, value)
+        policy.save(update_fields=list(after))
+        audit.record(
+            actor=actor,
+            action="needs_policy.updated",
+            obj=policy,
+            organisation_id=organisation.pk,
+            summary=f"{organisation.name} now answers needs with {support_threshold} supports "
+            f"within {answer_within_days} days",
+            before=before,
+            after=after,
+        )
+    return policy
+
+
+def _check_budget(actor: User, need: Need) -> None:
+    if need.organisation_id is None:
+        return
+    budget = policy_for(need.organisation_id).vote_budget
+    if budget is None:
+        return
+    active = (
+        Support.objects.filter(
+            user=actor,
+            need__organisation_id=need.organisation_id,
+            need__status__in=Need.OPEN_STATUSES,
+        )
+        .exclude(need=need)
+        .count()
+    )
+    if active >= budget:
+        raise ValidationError(
+            f"You already support {active} open needs addressed to this organisation, which is "
+            f"as many as it allows at once. Withdraw a support, or wait for one of those needs "
+            f"to be answered."
+        )
+
+
+def need_move_support(*, actor: User, need: Need) -> Need:
+    """Move one's support from a duplicate to its original, in one step, only when asked."""
+    if not actor.is_authenticated:
+        raise PermissionDenied("Sign in to change your support.")
+    current = Need.objects.select_related("duplicate_of").get(pk=need.pk)
+    if current.status != Need.Status.DUPLICATE or current.duplicate_of is None:
+        raise ValidationError("This need is not a duplicate, so there is nowhere to move to.")
+    original = current.duplicate_of
+    with transaction.atomic():
+        if not Support.objects.filter(need=current, user=actor).exists():
+            raise ValidationError("You do not support this need.")
+        need_unsupport(actor=actor, need=current)
+        need_support(actor=actor, need=original)
+    return original
 
 
 def need_unsupport(*, actor: User, need: Need) -> bool:

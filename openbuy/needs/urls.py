@@ -11,4 +11,5 @@ urlpatterns = [
     path("needs/<int:pk>/", views.need_detail, name="detail"),
     path("needs/<int:pk>/support/", views.need_support, name="support"),
     path("needs/<int:pk>/answer/", views.need_answer, name="answer"),
+    path("needs/policy/<slug:slug>/", views.policy_edit, name="policy"),
 ]

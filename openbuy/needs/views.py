@@ -15,7 +15,7 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation
 from openbuy.accounts.rules import can
 from openbuy.needs import selectors, services
-from openbuy.needs.forms import AnswerForm, NeedFilterForm, NeedForm
+from openbuy.needs.forms import AnswerForm, NeedFilterForm, NeedForm, PolicyForm
 from openbuy.needs.models import Need
 from openbuy.ui.forms import apply_errors
 
@@ -124,6 +124,8 @@ def _detail_context(request, need, answer_form=None):
         "policy": services.policy_for(need.organisation_id),
         "now": clock.now(),
         "evidence": [line for line in need.evidence.splitlines() if line],
+        "can_change_policy": need.organisation is not None
+        and can(request.user, "needs.change_policy", need.organisation),
     }
 
 
@@ -153,6 +155,10 @@ def need_support(request, pk: int):
         return redirect(f"{reverse('account_login')}?next={reverse('needs:detail', args=[pk])}")
     need = get_object_or_404(Need, pk=pk)
     try:
+        if request.POST.get("action") == "move":
+            original = services.need_move_support(actor=request.user, need=need)
+            messages.success(request, "Your support has moved to the original need.")
+            return redirect("needs:detail", pk=original.pk)
         if request.POST.get("action") == "unsupport":
             services.need_unsupport(actor=request.user, need=need)
             note = "You no longer support this need."
@@ -190,4 +196,36 @@ def need_answer(request, pk: int):
     need = selectors.need_detail(pk, user=request.user)
     return render(
         request, "needs/need_detail.html", _detail_context(request, need, form), status=400
+    )
+
+
+@login_required
+def policy_edit(request, slug: str):
+    organisation = get_object_or_404(Organisation, slug=slug, kind=Organisation.Kind.BUYER)
+    if not can(request.user, "needs.change_policy", organisation):
+        raise PermissionDenied
+    policy = services.policy_for(organisation.pk)
+    form = PolicyForm(
+        request.POST or None,
+        initial={
+            "support_threshold": policy.support_threshold,
+            "answer_within_days": policy.answer_within_days,
+            "vote_budget": policy.vote_budget,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.needs_policy_update(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "How you answer needs has been saved.")
+            return redirect(f"{reverse('needs:list')}?organisation={organisation.slug}")
+    return render(
+        request,
+        "needs/policy_form.html",
+        {"form": form, "organisation": organisation},
+        status=400 if form.errors else 200,
     )

@@ -275,3 +275,50 @@ def test_awaiting_answer_page(client, personas, raise_need, low_threshold, clock
     clock.shift(timedelta(days=20))
     html = client.get(reverse("needs:awaiting")).content.decode()
     assert "Overdue (1)" in html and need.title in html
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_policy_page_by_persona(client, personas, who):
+    url = reverse("needs:policy", args=["riverside-borough-council"])
+    client = as_(client, personas, who)
+    response = client.post(url, {"support_threshold": "10", "answer_within_days": "21"})
+    from openbuy.needs.models import NeedsPolicy
+
+    saved = NeedsPolicy.objects.filter(organisation=personas["council"]).first()
+    if who in {"buyer", "org_admin", "admin"}:
+        assert response.status_code == 302
+        assert (saved.support_threshold, saved.answer_within_days, saved.vote_budget) == (
+            10,
+            21,
+            None,
+        )
+    else:
+        assert response.status_code in {302, 403}
+        assert saved is None
+
+
+def test_policy_errors_are_explained(client, personas):
+    client.force_login(personas["buyer"])
+    url = reverse("needs:policy", args=["riverside-borough-council"])
+    response = client.post(url, {"support_threshold": "0", "answer_within_days": "abc"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and 'value="abc"' in html
+    assert (
+        client.get(reverse("needs:policy", args=["patel-mobility-co-operative"])).status_code == 404
+    )
+
+
+def test_moving_support_from_a_duplicate_page(client, personas, raise_need):
+    original = raise_need("Riverside station lift broken")
+    copy = raise_need("Lift at Riverside station out of order")
+    services.need_support(actor=personas["supplier"], need=copy)
+    services.need_answer(
+        actor=personas["buyer"], need=copy, status="duplicate", reason="Same", duplicate_of=original
+    )
+    client.force_login(personas["supplier"])
+    html = client.get(reverse("needs:detail", args=[copy.pk])).content.decode()
+    assert "Move my support to the original" in html
+    response = client.post(reverse("needs:support", args=[copy.pk]), {"action": "move"})
+    assert response["Location"] == reverse("needs:detail", args=[original.pk])
+    assert Support.objects.get(user=personas["supplier"]).need == original

@@ -240,3 +240,44 @@ def test_twenty_threads_supporting_and_unsupporting_leave_an_exact_count():
     need.refresh_from_db()
     assert need.support_count == Support.objects.filter(need=need).count() == 10
     assert verify_chain().ok
+
+
+def test_supporters_of_a_duplicate_move_in_one_step_only_when_they_ask(raise_need, personas):
+    original = raise_need("Riverside station lift broken")
+    copy = raise_need("Lift at Riverside station out of order")
+    services.need_support(actor=personas["supplier"], need=copy)
+    services.need_support(actor=personas["evaluator"], need=copy)
+    with pytest.raises(ValidationError, match="not a duplicate"):
+        services.need_move_support(actor=personas["supplier"], need=copy)
+    services.need_answer(
+        actor=personas["buyer"],
+        need=copy,
+        status="duplicate",
+        reason="Same problem",
+        duplicate_of=original,
+    )
+    assert services.need_move_support(actor=personas["supplier"], need=copy) == original
+    copy.refresh_from_db()
+    original.refresh_from_db()
+    assert (copy.support_count, original.support_count) == (1, 1)
+    with pytest.raises(ValidationError, match="do not support"):
+        services.need_move_support(actor=personas["resident"], need=copy)
+
+
+def test_a_vote_budget_limits_active_supports_and_closing_gives_them_back(
+    raise_need, personas, low_threshold
+):
+    low_threshold.support_threshold = 100
+    low_threshold.vote_budget = 2
+    low_threshold.save()
+    needs = [raise_need(f"Need {i}") for i in range(3)]
+    elsewhere = raise_need("Trust need", organisation=personas["trust"])
+    services.need_support(actor=personas["supplier"], need=needs[0])
+    services.need_support(actor=personas["supplier"], need=needs[1])
+    with pytest.raises(ValidationError, match="as many as it allows"):
+        services.need_support(actor=personas["supplier"], need=needs[2])
+    assert services.need_support(actor=personas["supplier"], need=elsewhere)  # other budget
+    services.need_answer(
+        actor=personas["buyer"], need=needs[0], status="declined", reason="Not ours"
+    )
+    assert services.need_support(actor=personas["supplier"], need=needs[2])
