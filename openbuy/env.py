@@ -96,6 +96,14 @@ class Env:
             ) from None
         return value
 
+    def currency(self, name: builtins.str, default: builtins.str) -> builtins.str:
+        value = self.str(name, default).upper()
+        if len(value) != 3 or not value.isalpha() or not value.isascii():
+            raise ImproperlyConfigured(
+                f"{name} must be a three-letter ISO 4217 currency code such as GBP, not {value!r}"
+            )
+        return value
+
     def database(self, name: builtins.str, default: builtins.str) -> builtins.dict:
         value = self.str(name, default) or default
         scheme = value.split(":", 1)[0].lower() if ":" in value else ""

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("OPENBUY_CSRF_TRUSTED_ORIGINS")
 
 SERVICE_NAME = env.str("OPENBUY_SERVICE_NAME", "openbuy")
+# ISO 4217 code for amounts shown without one (cost bands, budgets).
+CURRENCY = env.currency("OPENBUY_CURRENCY", "GBP")
 PHASE = env.str("OPENBUY_PHASE", "Beta")
 
 # Behind HTTPS (production) cookies are marked secure and browsers are told to stay on HTTPS.

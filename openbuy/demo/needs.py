@@ -96,6 +96,33 @@ def create_needs(personas: dict) -> int:
         for key in supporters:
             services.need_support(actor=personas[key], need=need)
         made.append(need)
+    minibus = services.idea_propose(
+        actor=personas["supplier"],
+        title="Bookable step-free minibus between the station and the high street",
+        description="A wheelchair-accessible minibus, booked by text or phone, running every "
+        "20 minutes while the lift is out of order. Drivers from our co-operative.",
+        need=made[0],
+        cost_band="10k_100k",
+        on_behalf_of=personas["coop"],
+    )
+    for key in ["resident", "frontline"]:
+        services.idea_support(actor=personas[key], idea=minibus)
+    services.idea_propose(
+        actor=personas["resident"],
+        title="Open the library's meeting room as a second computer room in the mornings",
+        description="The meeting room is empty most mornings. Six laptops there would double "
+        "the number of people who can apply for jobs before noon.",
+        need=made[4],
+        cost_band="under_10k",
+    )
+    services.idea_propose(
+        actor=personas["frontline"],
+        title="Text reminders for bin collection changes",
+        description="Residents sign up once and get a text the day before a changed "
+        "collection. Nobody has raised this as a need, but crews see missed bins every bank "
+        "holiday.",
+        cost_band="under_10k",
+    )
     services.need_answer(
         actor=personas["buyer"],
         need=made[5],

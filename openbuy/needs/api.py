@@ -7,8 +7,19 @@ from openbuy.accounts.models import Organisation
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
 from openbuy.needs import selectors, services
-from openbuy.needs.models import Area, Need
-from openbuy.needs.schemas import AnswerIn, AnswerOut, AreaOut, NeedIn, NeedOut, SupportOut
+from openbuy.needs.models import Area, Idea, Need
+from openbuy.needs.schemas import (
+    AdoptIn,
+    AnswerIn,
+    AnswerOut,
+    AreaOut,
+    IdeaIn,
+    IdeaOut,
+    NeedIn,
+    NeedOut,
+    SupportOut,
+    WithdrawIn,
+)
 
 router = Router(tags=["needs"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -134,3 +145,74 @@ def answer_create(request, pk: int, payload: AnswerIn):
         organisation=organisation,
     )
     return Status(201, _answer_out(answer))
+
+
+# --- ideas ----------------------------------------------------------------------------------
+
+
+class IdeaQuery(Schema):
+    sort: str = "newest"
+    status: str = ""
+    need: int | None = None
+    seed: int = 1
+
+
+def _idea(request, pk: int) -> Idea:
+    try:
+        return selectors.idea_detail(pk, user=request.auth)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+
+
+@router.get("/ideas", response=list[IdeaOut], auth=optional_auth, summary="Ideas")
+@paginate(LimitOffsetPagination)
+def idea_list(request, filters: Query[IdeaQuery]):
+    sort = filters.sort if filters.sort in selectors.SORTS else "newest"
+    return selectors.idea_list(
+        selectors.IdeaFilters(**{**filters.dict(), "sort": sort}), user=request.auth
+    )
+
+
+@router.get("/ideas/{pk}", response={200: IdeaOut, 404: ErrorOut}, auth=optional_auth)
+def idea_detail(request, pk: int):
+    return _idea(request, pk)
+
+
+@router.post("/ideas", response={201: IdeaOut, **ERRORS})
+def idea_create(request, payload: IdeaIn):
+    idea = services.idea_propose(actor=request.auth, **payload.dict())
+    return Status(201, _idea(request, idea.pk))
+
+
+@router.post("/ideas/{pk}/support", response={200: IdeaOut, **ERRORS})
+def idea_support(request, pk: int):
+    services.idea_support(actor=request.auth, idea=get_object_or_404(Idea, pk=pk))
+    return _idea(request, pk)
+
+
+@router.delete("/ideas/{pk}/support", response={200: IdeaOut, **ERRORS})
+def idea_unsupport(request, pk: int):
+    services.idea_unsupport(actor=request.auth, idea=get_object_or_404(Idea, pk=pk))
+    return _idea(request, pk)
+
+
+@router.post("/ideas/{pk}/adopt", response={200: IdeaOut, **ERRORS})
+def idea_adopt(request, pk: int, payload: AdoptIn):
+    organisation = None
+    if payload.organisation:
+        organisation = get_object_or_404(Organisation, slug=payload.organisation)
+    services.idea_adopt(
+        actor=request.auth,
+        idea=get_object_or_404(Idea.objects.select_related("need"), pk=pk),
+        reason=payload.reason,
+        organisation=organisation,
+    )
+    return _idea(request, pk)
+
+
+@router.post("/ideas/{pk}/withdraw", response={200: IdeaOut, **ERRORS})
+def idea_withdraw(request, pk: int, payload: WithdrawIn):
+    services.idea_withdraw(
+        actor=request.auth, idea=get_object_or_404(Idea, pk=pk), reason=payload.reason
+    )
+    return _idea(request, pk)

@@ -1,7 +1,7 @@
 from django import forms
 
 from openbuy.accounts.models import Organisation
-from openbuy.needs.models import Area, Need
+from openbuy.needs.models import Area, Idea, Need
 from openbuy.needs.selectors import SORTS
 from openbuy.needs.services import ALLOWED_MOVES
 
@@ -142,3 +142,65 @@ class PolicyForm(forms.Form):
         help_text="How many of your open needs one person may support at once. Leave empty for "
         "no limit.",
     )
+
+
+class IdeaForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=150)
+    description = forms.CharField(
+        label="Describe the idea",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What would be done, by whom, and how it would help. Say what you know of the "
+        "evidence that it works.",
+    )
+    cost_band = forms.ChoiceField(
+        label="Expected cost",
+        choices=Idea.CostBand.choices,
+        widget=forms.RadioSelect,
+        initial=Idea.CostBand.UNKNOWN,
+    )
+    need = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    on_behalf_of = forms.ModelChoiceField(
+        label="Proposed on behalf of (optional)",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="Just me",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].error_messages["required"] = "Enter a short title for the idea"
+        self.fields["description"].error_messages["required"] = "Describe the idea"
+        suppliers = (
+            Organisation.objects.filter(kind=Organisation.Kind.SUPPLIER, memberships__user=user)
+            if user is not None and user.is_authenticated
+            else Organisation.objects.none()
+        )
+        if suppliers.exists():
+            self.fields["on_behalf_of"].queryset = suppliers
+        else:
+            del self.fields["on_behalf_of"]
+
+
+class AdoptForm(forms.Form):
+    reason = forms.CharField(
+        label="What you will do with it",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Public. For example: “We will use it to write the specification for the "
+        "library booking system.”",
+    )
+    organisation = forms.ModelChoiceField(
+        label="Adopting for", queryset=Organisation.objects.none(), required=False
+    )
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "Say what you will do with the idea"
+        if organisations is not None and len(organisations) > 1:
+            self.fields["organisation"].queryset = Organisation.objects.filter(
+                pk__in=[o.pk for o in organisations]
+            )
+            self.fields["organisation"].required = True
+        else:
+            del self.fields["organisation"]

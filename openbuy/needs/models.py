@@ -196,3 +196,99 @@ class NeedAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Idea(models.Model):
+    """A proposed answer: to a need, or to a problem nobody has raised yet."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ADOPTED = "adopted", "Adopted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class CostBand(models.TextChoices):
+        UNKNOWN = "unknown", "Not known yet"
+        UNDER_10K = "under_10k", "Under 10,000"
+        UNDER_100K = "10k_100k", "10,000 to 100,000"
+        UNDER_1M = "100k_1m", "100,000 to 1 million"
+        OVER_1M = "over_1m", "Over 1 million"
+
+    title = models.CharField(max_length=150)
+    description = models.TextField()
+    need = models.ForeignKey(
+        Need, on_delete=models.PROTECT, null=True, blank=True, related_name="ideas"
+    )
+    cost_band = models.CharField(
+        "expected cost", max_length=20, choices=CostBand.choices, default=CostBand.UNKNOWN
+    )
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ideas"
+    )
+    on_behalf_of = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ideas",
+        help_text="The supplier or social enterprise the proposer speaks for, if any.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    support_count = models.PositiveIntegerField(default=0)
+    frontline_support_count = models.PositiveIntegerField(default=0)
+    hot_score = models.FloatField(default=0.0)
+    adopted_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adopted_ideas",
+    )
+    adopted_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-hot_score"], name="idea_status_hot"),
+            models.Index(fields=["status", "-support_count"], name="idea_status_supports"),
+            models.Index(fields=["status", "-created_at"], name="idea_status_newest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="adopted") | Q(adopted_by__isnull=False),
+                name="idea_adopted_names_adopter",
+            ),
+            models.CheckConstraint(
+                condition=Q(frontline_support_count__lte=models.F("support_count")),
+                name="idea_frontline_within_supports",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def resident_support_count(self) -> int:
+        return self.support_count - self.frontline_support_count
+
+
+class IdeaSupport(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_supports"
+    )
+    is_frontline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "user"], name="one_support_per_user_per_idea")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} supports {self.idea}"

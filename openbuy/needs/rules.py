@@ -39,7 +39,15 @@ def runs_needs_for(user, organisation) -> bool:
     ).exists()
 
 
+@rules.predicate
+def adopts(user, idea) -> bool:
+    """Who may adopt an idea: whoever may answer its need; for an idea on its own, any buyer."""
+    return answers_for(user, idea.need if idea is not None else None)
+
+
 rules.add_perm("needs.raise_need", is_signed_in)
+rules.add_perm("needs.propose_idea", is_signed_in)
+rules.add_perm("needs.adopt_idea", adopts)
 rules.add_perm("needs.support_need", is_signed_in)
 rules.add_perm("needs.answer_need", answers_for)
 rules.add_perm("needs.change_policy", is_site_admin | runs_needs_for)

@@ -92,3 +92,58 @@ class SupportOut(Schema):
     supported: bool
     support_count: int
     frontline_support_count: int
+
+
+class IdeaOut(Schema):
+    id: int
+    title: str
+    description: str
+    need: int | None
+    cost_band: str
+    proposer: str
+    on_behalf_of: str | None = Field(None, description="The supplier's slug")
+    status: str
+    created_at: datetime
+    support_count: int
+    frontline_support_count: int
+    adopted_by: str | None
+    adopted_at: datetime | None
+    status_reason: str
+    supported: bool | None = None
+
+    @staticmethod
+    def resolve_need(obj) -> int | None:
+        return obj.need_id
+
+    @staticmethod
+    def resolve_proposer(obj) -> str:
+        return obj.proposer.name
+
+    @staticmethod
+    def resolve_on_behalf_of(obj) -> str | None:
+        return obj.on_behalf_of.slug if obj.on_behalf_of_id else None
+
+    @staticmethod
+    def resolve_adopted_by(obj) -> str | None:
+        return obj.adopted_by.slug if obj.adopted_by_id else None
+
+    @staticmethod
+    def resolve_supported(obj) -> bool | None:
+        return getattr(obj, "supported", None)
+
+
+class IdeaIn(Schema):
+    title: str = Field(max_length=150)
+    description: str = Field(max_length=10_000)
+    need: int | None = None
+    cost_band: str = "unknown"
+    on_behalf_of: str | None = Field(None, description="A supplier's slug you are a member of")
+
+
+class AdoptIn(Schema):
+    reason: str = Field(max_length=10_000)
+    organisation: str | None = None
+
+
+class WithdrawIn(Schema):
+    reason: str = Field("", max_length=2_000)

@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Mod
 
 from openbuy import clock
-from openbuy.needs.models import Need, NeedAnswer, Support
+from openbuy.needs.models import Idea, IdeaSupport, Need, NeedAnswer, Support
 
 SORTS = {
     "random": "Random order",
@@ -76,15 +76,20 @@ def need_list(filters: NeedFilters, *, user=None) -> QuerySet[Need]:
         qs = qs.filter(place__icontains=filters.place)
     if user is not None and user.is_authenticated:
         qs = qs.annotate(supported=Exists(Support.objects.filter(need=OuterRef("pk"), user=user)))
-    if filters.sort == "hot":
+    return _ordered(qs, filters.sort, filters.seed)
+
+
+def _ordered(qs: QuerySet, sort: str, seed: int) -> QuerySet:
+    """Needs and ideas sort the same ways (stored counts and scores; see ADR 010)."""
+    if sort == "hot":
         return qs.order_by("-hot_score", "-id")
-    if filters.sort == "supported":
+    if sort == "supported":
         return qs.order_by("-support_count", "-id")
-    if filters.sort == "newest":
+    if sort == "newest":
         return qs.order_by("-created_at", "-id")
     # A large multiplier makes id * a wrap around P at once, so neighbouring ids scatter.
-    a = _PRIME // 2 + (filters.seed * 2_654_435_761) % (_PRIME // 2)
-    b = (filters.seed * 40_503) % _PRIME
+    a = _PRIME // 2 + (seed * 2_654_435_761) % (_PRIME // 2)
+    b = (seed * 40_503) % _PRIME
     return qs.annotate(shuffle=Mod(F("id") * a + b, _PRIME)).order_by("shuffle", "id")
 
 
@@ -145,3 +150,44 @@ def similar_needs(text: str, *, exclude: int | None = None, limit: int = 5) -> l
             scored.append((overlap, need.support_count, need))
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return [need for _, _, need in scored[:limit]]
+
+
+@dataclass(frozen=True)
+class IdeaFilters:
+    sort: str = "random"
+    status: str = ""
+    need: int | None = None
+    seed: int = 1
+
+
+def idea_list(filters: IdeaFilters, *, user=None) -> QuerySet[Idea]:
+    qs = Idea.objects.select_related("need", "proposer", "on_behalf_of", "adopted_by")
+    if filters.status in Idea.Status.values:
+        qs = qs.filter(status=filters.status)
+    if filters.need:
+        qs = qs.filter(need_id=filters.need)
+    if user is not None and user.is_authenticated:
+        qs = qs.annotate(
+            supported=Exists(IdeaSupport.objects.filter(idea=OuterRef("pk"), user=user))
+        )
+    return _ordered(qs, filters.sort, filters.seed)
+
+
+def idea_detail(pk: int, *, user=None) -> Idea:
+    qs = Idea.objects.select_related(
+        "need", "need__organisation", "proposer", "on_behalf_of", "adopted_by"
+    )
+    if user is not None and user.is_authenticated:
+        qs = qs.annotate(
+            supported=Exists(IdeaSupport.objects.filter(idea=OuterRef("pk"), user=user))
+        )
+    return qs.get(pk=pk)
+
+
+def ideas_for_need(need: Need, *, limit: int = 10) -> list[Idea]:
+    return list(
+        Idea.objects.filter(need=need)
+        .exclude(status=Idea.Status.WITHDRAWN)
+        .select_related("proposer", "on_behalf_of")
+        .order_by("-support_count", "-id")[:limit]
+    )

@@ -14,7 +14,7 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation, User
 from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
-from openbuy.needs.models import Area, Need, NeedAnswer, NeedsPolicy, Support
+from openbuy.needs.models import Area, Idea, IdeaSupport, Need, NeedAnswer, NeedsPolicy, Support
 
 # A need has to gather ten times the supports to outrank one raised this much later.
 HOT_DECAY_SECONDS = 7 * 24 * 3600
@@ -172,6 +172,40 @@ def _buyer(value) -> Organisation | None:
     return Organisation.objects.filter(kind=Organisation.Kind.BUYER, **lookup).first()
 
 
+def _add_support(target, support_model, actor: User, frontline: bool) -> bool:
+    """Add one support to a locked need or idea and keep its counts exact. False if present."""
+    field = type(target).__name__.lower()
+    try:
+        with transaction.atomic():
+            support_model.objects.create(**{field: target}, user=actor, is_frontline=frontline)
+    except IntegrityError:
+        return False
+    target.support_count += 1
+    target.frontline_support_count += int(frontline)
+    type(target).objects.filter(pk=target.pk).update(
+        support_count=F("support_count") + 1,
+        frontline_support_count=F("frontline_support_count") + int(frontline),
+        hot_score=hot_score(target.support_count, target.created_at),
+    )
+    return True
+
+
+def _remove_support(target, support_model, actor: User) -> bool:
+    field = type(target).__name__.lower()
+    support = support_model.objects.filter(**{field: target}, user=actor).first()
+    if support is None:
+        return False
+    support.delete()
+    target.support_count -= 1
+    target.frontline_support_count -= int(support.is_frontline)
+    type(target).objects.filter(pk=target.pk).update(
+        support_count=F("support_count") - 1,
+        frontline_support_count=F("frontline_support_count") - int(support.is_frontline),
+        hot_score=hot_score(target.support_count, target.created_at),
+    )
+    return True
+
+
 def need_support(*, actor: User, need: Need) -> bool:
     """Support a need. Returns False when the person already supports it (nothing changes)."""
     _require(actor, "needs.support_need", need)
@@ -181,18 +215,8 @@ def need_support(*, actor: User, need: Need) -> bool:
             raise ValidationError("This need has been answered and no longer takes supports.")
         _check_budget(actor, current)
         frontline = _is_frontline(actor, current.organisation_id)
-        try:
-            with transaction.atomic():
-                Support.objects.create(need=current, user=actor, is_frontline=frontline)
-        except IntegrityError:
+        if not _add_support(current, Support, actor, frontline):
             return False
-        current.support_count += 1
-        current.frontline_support_count += int(frontline)
-        Need.objects.filter(pk=current.pk).update(
-            support_count=F("support_count") + 1,
-            frontline_support_count=F("frontline_support_count") + int(frontline),
-            hot_score=hot_score(current.support_count, current.created_at),
-        )
         _check_threshold(current)
         audit.record(
             actor=actor,
@@ -301,16 +325,8 @@ def need_unsupport(*, actor: User, need: Need) -> bool:
         raise PermissionDenied("Sign in to change your support.")
     with transaction.atomic():
         current = Need.objects.select_for_update().get(pk=need.pk)
-        support = Support.objects.filter(need=current, user=actor).first()
-        if support is None:
+        if not _remove_support(current, Support, actor):
             return False
-        support.delete()
-        current.support_count -= 1
-        Need.objects.filter(pk=current.pk).update(
-            support_count=F("support_count") - 1,
-            frontline_support_count=F("frontline_support_count") - int(support.is_frontline),
-            hot_score=hot_score(current.support_count, current.created_at),
-        )
         audit.record(
             actor=actor,
             action="need.unsupported",
@@ -385,7 +401,7 @@ def need_answer(
                     f"marked {Need.Status(status).label.lower()}"
                 }
             )
-        org = _answering_organisation(actor, current, organisation)
+        org = _answering_organisation(actor, current.organisation, organisation)
         now = clock.now()
         answer = NeedAnswer.objects.create(
             need=current,
@@ -444,9 +460,13 @@ def _original(duplicate_of, need: Need) -> Need | None:
     return target
 
 
-def _answering_organisation(actor, need: Need, chosen: Organisation | None) -> Organisation:
-    if need.organisation is not None:
-        return need.organisation
+def _answering_organisation(
+    actor, addressed: Organisation | None, chosen: Organisation | None
+) -> Organisation:
+    """Who answers: the addressed buyer, or for something addressed to nobody, the actor's own
+    buyer organisation (they choose when they belong to several)."""
+    if addressed is not None:
+        return addressed
     buyer_orgs = list(
         Organisation.objects.filter(
             kind=Organisation.Kind.BUYER,
@@ -461,3 +481,168 @@ def _answering_organisation(actor, need: Need, chosen: Organisation | None) -> O
     if len(buyer_orgs) == 1:
         return buyer_orgs[0]
     raise ValidationError({"organisation": "Select the organisation you are answering for"})
+
+
+# --- ideas ----------------------------------------------------------------------------------
+
+
+def idea_propose(
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    need: Need | int | None = None,
+    cost_band: str = Idea.CostBand.UNKNOWN,
+    on_behalf_of: Organisation | int | str | None = None,
+) -> Idea:
+    """Propose an idea, for a need or for a problem nobody has raised yet."""
+    _require(actor, "needs.propose_idea")
+    title = (title or "").strip()
+    description = (description or "").strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Enter a short title for the idea"
+    elif len(title) > 150:
+        errors["title"] = f"Must be 150 characters or fewer (it is {len(title)})"
+    if not description:
+        errors["description"] = "Describe the idea"
+    elif len(description) > 10_000:
+        errors["description"] = "Must be 10,000 characters or fewer"
+    if cost_band not in Idea.CostBand.values:
+        errors["cost_band"] = "Select the expected cost"
+    need_obj = None
+    if need not in (None, ""):
+        need_pk = str(need.pk if isinstance(need, Need) else need)
+        need_obj = Need.objects.filter(pk=need_pk).first() if need_pk.isdigit() else None
+        if need_obj is None:
+            errors["need"] = "That need does not exist"
+        elif not need_obj.is_open:
+            errors["need"] = "That need has been answered; propose the idea on its own instead"
+    org = None
+    if on_behalf_of not in (None, ""):
+        key = str(on_behalf_of.pk if isinstance(on_behalf_of, Organisation) else on_behalf_of)
+        lookup = {"pk": key} if key.isdigit() else {"slug": key}
+        org = Organisation.objects.filter(
+            kind=Organisation.Kind.SUPPLIER, memberships__user=actor, **lookup
+        ).first()
+        if org is None:
+            errors["on_behalf_of"] = "You can only speak for a supplier you are a member of"
+    if errors:
+        raise ValidationError(errors)
+    now = clock.now()
+    with transaction.atomic():
+        idea = Idea.objects.create(
+            title=title,
+            description=description,
+            need=need_obj,
+            cost_band=cost_band,
+            proposer=actor,
+            on_behalf_of=org,
+            created_at=now,
+            hot_score=hot_score(0, now),
+        )
+        audit.record(
+            actor=actor,
+            action="idea.proposed",
+            obj=idea,
+            organisation_id=need_obj.organisation_id if need_obj else None,
+            summary=f"{actor} proposed the idea “{idea.title}”"
+            + (f" for “{need_obj.title}”" if need_obj else ""),
+            after={
+                "title": title,
+                "need": need_obj.pk if need_obj else None,
+                "on_behalf_of": org.slug if org else None,
+            },
+        )
+    return idea
+
+
+def _idea_organisation_id(idea: Idea) -> int | None:
+    return idea.need.organisation_id if idea.need_id and idea.need else None
+
+
+def idea_support(*, actor: User, idea: Idea) -> bool:
+    _require(actor, "needs.support_need", idea)
+    with transaction.atomic():
+        current = Idea.objects.select_for_update().select_related("need").get(pk=idea.pk)
+        if not current.is_open:
+            raise ValidationError("This idea no longer takes supports.")
+        frontline = _is_frontline(actor, _idea_organisation_id(current))
+        if not _add_support(current, IdeaSupport, actor, frontline):
+            return False
+        audit.record(
+            actor=actor,
+            action="idea.supported",
+            obj=current,
+            summary=f"{actor} supported the idea “{current.title}”",
+            public=False,
+        )
+    return True
+
+
+def idea_unsupport(*, actor: User, idea: Idea) -> bool:
+    if not actor.is_authenticated:
+        raise PermissionDenied("Sign in to change your support.")
+    with transaction.atomic():
+        current = Idea.objects.select_for_update().get(pk=idea.pk)
+        if not _remove_support(current, IdeaSupport, actor):
+            return False
+        audit.record(
+            actor=actor,
+            action="idea.unsupported",
+            obj=current,
+            summary=f"{actor} withdrew their support for the idea “{current.title}”",
+            public=False,
+        )
+    return True
+
+
+def idea_adopt(
+    *, actor: User, idea: Idea, reason: str, organisation: Organisation | None = None
+) -> Idea:
+    """A buyer adopts an idea: it will seed a specification. The reason is public."""
+    _require(actor, "needs.adopt_idea", idea)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say what you will do with the idea"})
+    with transaction.atomic():
+        current = Idea.objects.select_for_update().select_related("need").get(pk=idea.pk)
+        if not current.is_open:
+            raise ValidationError(
+                {"reason": f"This idea is {current.get_status_display().lower()} already"}
+            )
+        addressed = current.need.organisation if current.need is not None else None
+        org = _answering_organisation(actor, addressed, organisation)
+        current.status = Idea.Status.ADOPTED
+        current.adopted_by = org
+        current.adopted_at = clock.now()
+        current.status_reason = reason
+        current.save(update_fields=["status", "adopted_by", "adopted_at", "status_reason"])
+        audit.record(
+            actor=actor,
+            action="idea.adopted",
+            obj=current,
+            organisation_id=org.pk,
+            summary=f"{org.name} adopted the idea “{current.title}”",
+            after={"reason": reason[:500]},
+        )
+    return current
+
+
+def idea_withdraw(*, actor: User, idea: Idea, reason: str = "") -> Idea:
+    if not actor.is_authenticated or idea.proposer_id != actor.pk:
+        raise PermissionDenied("Only the person who proposed an idea can withdraw it.")
+    with transaction.atomic():
+        current = Idea.objects.select_for_update().get(pk=idea.pk)
+        if not current.is_open:
+            raise ValidationError(f"This idea is {current.get_status_display().lower()} already.")
+        current.status = Idea.Status.WITHDRAWN
+        current.status_reason = (reason or "").strip()[:2000]
+        current.save(update_fields=["status", "status_reason"])
+        audit.record(
+            actor=actor,
+            action="idea.withdrawn",
+            obj=current,
+            summary=f"{actor} withdrew the idea “{current.title}”",
+        )
+    return current

@@ -12,4 +12,10 @@ urlpatterns = [
     path("needs/<int:pk>/support/", views.need_support, name="support"),
     path("needs/<int:pk>/answer/", views.need_answer, name="answer"),
     path("needs/policy/<slug:slug>/", views.policy_edit, name="policy"),
+    path("ideas/", views.idea_list, name="idea-list"),
+    path("ideas/new/", views.idea_create, name="idea-create"),
+    path("ideas/<int:pk>/", views.idea_detail, name="idea-detail"),
+    path("ideas/<int:pk>/support/", views.idea_support, name="idea-support"),
+    path("ideas/<int:pk>/adopt/", views.idea_adopt, name="idea-adopt"),
+    path("ideas/<int:pk>/withdraw/", views.idea_withdraw, name="idea-withdraw"),
 ]

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,8 +16,15 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation
 from openbuy.accounts.rules import can
 from openbuy.needs import selectors, services
-from openbuy.needs.forms import AnswerForm, NeedFilterForm, NeedForm, PolicyForm
-from openbuy.needs.models import Need
+from openbuy.needs.forms import (
+    AdoptForm,
+    AnswerForm,
+    IdeaForm,
+    NeedFilterForm,
+    NeedForm,
+    PolicyForm,
+)
+from openbuy.needs.models import Idea, Need
 from openbuy.ui.forms import apply_errors
 
 PAGE_SIZE = 20
@@ -124,6 +132,7 @@ def _detail_context(request, need, answer_form=None):
         "policy": services.policy_for(need.organisation_id),
         "now": clock.now(),
         "evidence": [line for line in need.evidence.splitlines() if line],
+        "ideas": selectors.ideas_for_need(need),
         "can_change_policy": need.organisation is not None
         and can(request.user, "needs.change_policy", need.organisation),
     }
@@ -132,6 +141,10 @@ def _detail_context(request, need, answer_form=None):
 def _answer_organisations(user, need):
     if need.organisation_id is not None:
         return None
+    return _buyer_organisations(user)
+
+
+def _buyer_organisations(user):
     return list(
         Organisation.objects.filter(
             kind=Organisation.Kind.BUYER,
@@ -229,3 +242,142 @@ def policy_edit(request, slug: str):
         {"form": form, "organisation": organisation},
         status=400 if form.errors else 200,
     )
+
+
+# --- ideas ----------------------------------------------------------------------------------
+
+
+def idea_list(request):
+    sort = request.GET.get("sort") if request.GET.get("sort") in selectors.SORTS else "random"
+    status = request.GET.get("status", "")
+    filters = selectors.IdeaFilters(
+        sort=sort, status=status if status in Idea.Status.values else "", seed=_seed(request)
+    )
+    page = Paginator(selectors.idea_list(filters, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "needs/idea_list.html",
+        {
+            "page": page,
+            "ideas": page.object_list,
+            "filters": filters,
+            "sorts": selectors.SORTS.items(),
+            "statuses": Idea.Status.choices,
+            "query": query.urlencode(),
+            "currency": settings.CURRENCY,
+        },
+    )
+
+
+@login_required
+def idea_create(request):
+    need = None
+    need_id = request.POST.get("need") or request.GET.get("need")
+    if need_id and str(need_id).isdigit():
+        need = Need.objects.filter(pk=need_id).first()
+    form = IdeaForm(
+        request.POST or None, user=request.user, initial={"need": need.pk if need else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            idea = services.idea_propose(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Your idea has been published.")
+            return redirect("needs:idea-detail", pk=idea.pk)
+    return render(
+        request,
+        "needs/idea_form.html",
+        {"form": form, "need": need, "currency": settings.CURRENCY},
+        status=400 if form.errors else 200,
+    )
+
+
+def _adopt_organisations(user, idea):
+    if idea.need is not None and idea.need.organisation_id is not None:
+        return None
+    return _buyer_organisations(user)
+
+
+def _idea_context(request, idea, adopt_form=None):
+    can_adopt = idea.is_open and can(request.user, "needs.adopt_idea", idea)
+    if can_adopt and adopt_form is None:
+        adopt_form = AdoptForm(organisations=_adopt_organisations(request.user, idea))
+    return {
+        "idea": idea,
+        "can_adopt": can_adopt,
+        "adopt_form": adopt_form if can_adopt else None,
+        "can_withdraw": idea.is_open
+        and request.user.is_authenticated
+        and idea.proposer_id == request.user.pk,
+        "currency": settings.CURRENCY,
+    }
+
+
+def idea_detail(request, pk: int):
+    try:
+        idea = selectors.idea_detail(pk, user=request.user)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    return render(request, "needs/idea_detail.html", _idea_context(request, idea))
+
+
+@require_POST
+def idea_support(request, pk: int):
+    if not request.user.is_authenticated:
+        url = reverse("needs:idea-detail", args=[pk])
+        return redirect(f"{reverse('account_login')}?next={url}")
+    idea = get_object_or_404(Idea, pk=pk)
+    note = ""
+    try:
+        if request.POST.get("action") == "unsupport":
+            services.idea_unsupport(actor=request.user, idea=idea)
+            note = "You no longer support this idea."
+        else:
+            services.idea_support(actor=request.user, idea=idea)
+            note = "You support this idea. Thank you."
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    idea = selectors.idea_detail(pk, user=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "needs/_idea_support.html", {"idea": idea, "note": note})
+    if note:
+        messages.success(request, note)
+    return redirect("needs:idea-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def idea_adopt(request, pk: int):
+    idea = get_object_or_404(Idea.objects.select_related("need"), pk=pk)
+    if not can(request.user, "needs.adopt_idea", idea):
+        raise PermissionDenied
+    form = AdoptForm(request.POST, organisations=_adopt_organisations(request.user, idea))
+    if form.is_valid():
+        try:
+            services.idea_adopt(actor=request.user, idea=idea, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "You have adopted this idea.")
+            return redirect("needs:idea-detail", pk=pk)
+    idea = selectors.idea_detail(pk, user=request.user)
+    return render(request, "needs/idea_detail.html", _idea_context(request, idea, form), status=400)
+
+
+@login_required
+@require_POST
+def idea_withdraw(request, pk: int):
+    idea = get_object_or_404(Idea, pk=pk)
+    try:
+        services.idea_withdraw(actor=request.user, idea=idea)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your idea has been withdrawn. It stays on record.")
+    return redirect("needs:idea-detail", pk=pk)

@@ -93,3 +93,37 @@ def test_a_need_from_raising_to_a_public_answer(browser, live_server, personas):
     assert "Adopted" in rosa.page.locator("main").inner_text()
     bea.page.context.close()
     rosa.page.context.close()
+
+
+def test_a_supplier_proposes_an_idea_and_the_buyer_adopts_it(browser, live_server, personas):
+    need = Need.objects.get()
+    sam = new_steps(browser, live_server)
+    sam.sign_in("sam@example.org", PASSWORD)
+    sam.visit(f"/needs/{need.pk}/")
+    sam.page.get_by_role("link", name="Propose an idea for this need").click()
+    sam.page.wait_for_load_state()
+    sam.check()
+    sam.page.get_by_role("button", name="Publish idea").click()
+    sam.page.wait_for_load_state()
+    sam.check()  # the errors, accessibly
+    sam.page.fill("input[name=title]", "Bookable step-free minibus")
+    sam.page.fill("textarea[name=description]", "A minibus every 20 minutes.")
+    sam.page.get_by_label("10,000 to 100,000").check()
+    sam.page.select_option("select[name=on_behalf_of]", label="Patel Mobility Co-operative")
+    sam.page.get_by_role("button", name="Publish idea").click()
+    sam.page.wait_for_load_state()
+    sam.check()
+    sam.see_heading("Bookable step-free minibus")
+    idea_url = sam.page.url
+    sam.visit("/ideas/")
+    sam.page.context.close()
+
+    bea = new_steps(browser, live_server)
+    bea.sign_in("bea@example.org", PASSWORD)
+    bea.visit(idea_url)
+    bea.page.fill("textarea[name=reason]", "We will write the specification from it.")
+    bea.page.get_by_role("button", name="Adopt idea").click()
+    bea.page.wait_for_load_state()
+    bea.check()
+    assert "Adopted by Riverside Borough Council" in bea.page.content()
+    bea.page.context.close()
