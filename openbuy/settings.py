@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "openbuy.ui",
     "openbuy.accounts",
     "openbuy.audit",
+    "openbuy.discussion",
     "openbuy.needs",
     "openbuy.pages",
     "openbuy.demo",

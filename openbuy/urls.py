@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("openbuy.pages.urls")),
     path("", include("openbuy.accounts.urls")),
     path("", include("openbuy.audit.urls")),
+    path("", include("openbuy.discussion.urls")),
     path("", include("openbuy.needs.urls")),
     path("account/", include("allauth.urls")),
     path("api/v1/", api.urls),

@@ -1,5 +1,6 @@
 """Demo needs, written through the same services as real ones (so they are audited too)."""
 
+from openbuy.discussion import services as comments
 from openbuy.needs import services
 from openbuy.needs.areas import load_cpv_divisions
 from openbuy.needs.models import Area, Need, NeedsPolicy
@@ -122,6 +123,20 @@ def create_needs(personas: dict) -> int:
         "collection. Nobody has raised this as a need, but crews see missed bins every bank "
         "holiday.",
         cost_band="under_10k",
+    )
+    first = comments.comment_post(
+        actor=personas["frontline"],
+        target=made[0],
+        body="Our community transport drivers see this **every day**: people wait at the "
+        "bottom of the stairs for someone to carry their buggy.",
+        stance="for",
+    )
+    comments.comment_post(
+        actor=personas["resident"],
+        target=made[0],
+        body="Thank you. Is the lift the council's or the rail operator's?",
+        stance="question",
+        parent=first,
     )
     services.need_answer(
         actor=personas["buyer"],

@@ -60,7 +60,7 @@ def policy_for(organisation_id: int | None) -> NeedsPolicy:
     return NeedsPolicy.objects.filter(organisation_id=organisation_id).first() or DEFAULT_POLICY
 
 
-def _is_frontline(user: User, organisation_id: int | None) -> bool:
+def is_frontline_of(user: User, organisation_id: int | None) -> bool:
     if organisation_id is None:
         return False
     return Membership.objects.filter(
@@ -137,7 +137,7 @@ def need_raise(
             organisation=org,
             evidence=evidence_text,
             author=actor,
-            author_is_frontline=_is_frontline(actor, org.pk if org else None),
+            author_is_frontline=is_frontline_of(actor, org.pk if org else None),
             created_at=now,
             hot_score=hot_score(0, now),
         )
@@ -214,7 +214,7 @@ def need_support(*, actor: User, need: Need) -> bool:
         if not current.is_open:
             raise ValidationError("This need has been answered and no longer takes supports.")
         _check_budget(actor, current)
-        frontline = _is_frontline(actor, current.organisation_id)
+        frontline = is_frontline_of(actor, current.organisation_id)
         if not _add_support(current, Support, actor, frontline):
             return False
         _check_threshold(current)
@@ -557,7 +557,7 @@ def idea_propose(
     return idea
 
 
-def _idea_organisation_id(idea: Idea) -> int | None:
+def idea_organisation_id(idea: Idea) -> int | None:
     return idea.need.organisation_id if idea.need_id and idea.need else None
 
 
@@ -567,7 +567,7 @@ def idea_support(*, actor: User, idea: Idea) -> bool:
         current = Idea.objects.select_for_update().select_related("need").get(pk=idea.pk)
         if not current.is_open:
             raise ValidationError("This idea no longer takes supports.")
-        frontline = _is_frontline(actor, _idea_organisation_id(current))
+        frontline = is_frontline_of(actor, idea_organisation_id(current))
         if not _add_support(current, IdeaSupport, actor, frontline):
             return False
         audit.record(

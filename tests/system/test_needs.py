@@ -127,3 +127,29 @@ def test_a_supplier_proposes_an_idea_and_the_buyer_adopts_it(browser, live_serve
     bea.check()
     assert "Adopted by Riverside Borough Council" in bea.page.content()
     bea.page.context.close()
+
+
+def test_discussing_a_need(browser, live_server, personas):
+    need = Need.objects.get()
+    femi = new_steps(browser, live_server)
+    femi.sign_in("femi@example.org", PASSWORD)
+    femi.visit(f"/needs/{need.pk}/")
+    femi.page.fill("textarea[name=body]", "Our crews see this **every** day.")
+    femi.page.get_by_label("For", exact=True).check()
+    femi.page.get_by_role("button", name="Publish comment").click()
+    femi.page.wait_for_load_state()
+    femi.check()
+    assert "From the frontline" in femi.page.locator(".openbuy-comment").first.inner_text()
+    femi.page.context.close()
+
+    rosa = new_steps(browser, live_server)
+    rosa.sign_in("rosa@example.org", PASSWORD)
+    rosa.visit(f"/needs/{need.pk}/")
+    rosa.page.get_by_text("Reply", exact=False).first.click()
+    rosa.check()  # with the reply form open
+    rosa.page.fill("textarea[name=body] >> nth=0", "Thank you for confirming.")
+    rosa.page.get_by_role("button", name="Publish reply").click()
+    rosa.page.wait_for_load_state()
+    rosa.check()
+    assert "Thank you for confirming." in rosa.page.content()
+    rosa.page.context.close()

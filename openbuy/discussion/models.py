@@ -1,0 +1,62 @@
+"""Threaded comments on any registered public object, with their edit history."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class Comment(models.Model):
+    class Stance(models.TextChoices):
+        NONE = "", "No stance"
+        FOR = "for", "For"
+        AGAINST = "against", "Against"
+        QUESTION = "question", "Question"
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HIDDEN = "hidden", "Hidden by a moderator"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    # Frontline staff of the buyer the target is addressed to, when they wrote it.
+    is_frontline = models.BooleanField(default=False)
+    stance = models.CharField(max_length=10, choices=Stance.choices, blank=True, default="")
+    body = models.TextField(help_text="Markdown, as written.")
+    body_html = models.TextField(help_text="The body rendered and sanitised.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created_at"], name="comment_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} by {self.author}"
+
+
+class CommentRevision(models.Model):
+    """The text a comment had before an edit. Kept for ever, shown to everyone."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    stance = models.CharField(max_length=10, blank=True)
+    written_at = models.DateTimeField(help_text="When this version was written.")
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["written_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Earlier version of comment {self.comment_id}"

@@ -1,0 +1,38 @@
+"""Which objects can be discussed, and what the discussion needs to know about them.
+
+Apps later in the lifecycle register their models here (in ``AppConfig.ready``); discussion
+never imports them, so the dependency points the right way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Model
+
+
+@dataclass(frozen=True)
+class Commentable:
+    model: type[Model]
+    # Whether comments are still open on this object (a closed need may stay open for talk).
+    is_open: Callable[[Model], bool]
+    # Whether the user writes as frontline staff of the buyer the object is addressed to.
+    is_frontline: Callable[[object, Model], bool]
+    # Where the object's page is; comments link back there.
+    url: Callable[[Model], str]
+
+
+_REGISTRY: dict[str, Commentable] = {}
+
+
+def register(commentable: Commentable) -> None:
+    _REGISTRY[commentable.model._meta.label_lower] = commentable
+
+
+def get(label: str) -> Commentable | None:
+    return _REGISTRY.get(label)
+
+
+def for_object(obj: Model) -> Commentable | None:
+    return _REGISTRY.get(obj._meta.label_lower)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from openbuy.discussion import views
+
+app_name = "discussion"
+urlpatterns = [
+    path("comments/<str:label>/<int:object_id>/", views.comment_post, name="post"),
+    path("comments/<int:pk>/edit/", views.comment_edit, name="edit"),
+    path("comments/<int:pk>/history/", views.comment_history, name="history"),
+]

@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from openbuy import clock
+from openbuy.discussion import registry, services
+from openbuy.discussion.forms import CommentForm
+from openbuy.discussion.models import Comment
+from openbuy.ui.forms import apply_errors
+
+
+def _target(label: str, object_id: int):
+    kind = registry.get(label)
+    if kind is None:
+        raise Http404
+    target = kind.model._default_manager.filter(pk=object_id).first()
+    if target is None:
+        raise Http404
+    return kind, target
+
+
+@login_required
+@require_POST
+def comment_post(request, label: str, object_id: int):
+    kind, target = _target(label, object_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        parent = None
+        if form.cleaned_data.get("parent"):
+            parent = Comment.objects.filter(pk=form.cleaned_data["parent"]).first()
+        try:
+            comment = services.comment_post(
+                actor=request.user,
+                target=target,
+                body=form.cleaned_data["body"],
+                stance=form.cleaned_data.get("stance") or "",
+                parent=parent,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Your comment has been published.")
+            return redirect(f"{kind.url(target)}#comment-{comment.pk}")
+    # Show the errors on a page of their own, with everything typed kept.
+    return render(
+        request,
+        "discussion/comment_form.html",
+        {
+            "form": form,
+            "target": target,
+            "target_url": kind.url(target),
+            "action": request.path,
+            "title": "Add a comment",
+        },
+        status=400,
+    )
+
+
+@login_required
+def comment_edit(request, pk: int):
+    comment = get_object_or_404(Comment.objects.select_related("content_type"), pk=pk)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied
+    kind, target = _target(
+        f"{comment.content_type.app_label}.{comment.content_type.model}", comment.object_id
+    )
+    form = CommentForm(
+        request.POST or None, initial={"body": comment.body, "stance": comment.stance}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_edit(
+                actor=request.user,
+                comment=comment,
+                body=form.cleaned_data["body"],
+                stance=form.cleaned_data.get("stance") or "",
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Your comment has been corrected.")
+            return redirect(f"{kind.url(target)}#comment-{comment.pk}")
+    return render(
+        request,
+        "discussion/comment_form.html",
+        {
+            "form": form,
+            "target": target,
+            "target_url": kind.url(target),
+            "action": request.path,
+            "title": "Correct your comment",
+            "window_ends": comment.created_at + services.EDIT_WINDOW,
+            "now": clock.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def comment_history(request, pk: int):
+    comment = get_object_or_404(Comment.objects.select_related("author", "content_type"), pk=pk)
+    kind, target = _target(
+        f"{comment.content_type.app_label}.{comment.content_type.model}", comment.object_id
+    )
+    return render(
+        request,
+        "discussion/comment_history.html",
+        {
+            "comment": comment,
+            "revisions": comment.revisions.all(),
+            "target": target,
+            "target_url": kind.url(target),
+        },
+    )
+
+
+def content_label(obj) -> str:
+    content_type = ContentType.objects.get_for_model(obj)
+    return f"{content_type.app_label}.{content_type.model}"
