@@ -48,3 +48,15 @@ def clock():
 
     with time_machine.travel("2026-11-25T12:00:00Z", tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def bulk_posting(monkeypatch):
+    """For tests that create many posts by one person at once: lift the posting limits."""
+    from datetime import timedelta
+
+    from openbuy.discussion import moderation
+
+    monkeypatch.setattr(
+        moderation, "LIMITS", {kind: (10**6, timedelta(minutes=1)) for kind in moderation.LIMITS}
+    )

@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     site_role = models.CharField(max_length=20, choices=SiteRole.choices, blank=True, default="")
     is_active = models.BooleanField(default=True)
+    # Set by a moderator: a blocked account cannot post, and what it wrote is hidden.
+    blocked_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -7,6 +7,14 @@ from django.db import models
 from django.utils import timezone
 
 
+class Visibility(models.TextChoices):
+    """Whether something people wrote is shown. Shared by every moderatable model."""
+
+    VISIBLE = "visible", "Visible"
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by a moderator"
+
+
 class Comment(models.Model):
     class Stance(models.TextChoices):
         NONE = "", "No stance"
@@ -14,9 +22,7 @@ class Comment(models.Model):
         AGAINST = "against", "Against"
         QUESTION = "question", "Question"
 
-    class Status(models.TextChoices):
-        VISIBLE = "visible", "Visible"
-        HIDDEN = "hidden", "Hidden by a moderator"
+    Status = Visibility
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -32,7 +38,7 @@ class Comment(models.Model):
     stance = models.CharField(max_length=10, choices=Stance.choices, blank=True, default="")
     body = models.TextField(help_text="Markdown, as written.")
     body_html = models.TextField(help_text="The body rendered and sanitised.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    status = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -60,3 +66,39 @@ class CommentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Earlier version of comment {self.comment_id}"
+
+
+class Report(models.Model):
+    """Someone's report that a need, idea or comment breaks the rules."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abusive, hateful or threatening"
+        PERSONAL = "personal", "Shares someone's personal information"
+        OFF_TOPIC = "off_topic", "Not about public buying"
+        OTHER = "other", "Something else"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "reporter"], name="one_report_per_person"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["resolved_at", "content_type", "object_id"], name="report_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"Report by {self.reporter} ({self.get_reason_display()})"

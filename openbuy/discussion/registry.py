@@ -36,3 +36,29 @@ def get(label: str) -> Commentable | None:
 
 def for_object(obj: Model) -> Commentable | None:
     return _REGISTRY.get(obj._meta.label_lower)
+
+
+@dataclass(frozen=True)
+class Moderatable:
+    """Something people write that can be reported, held and hidden."""
+
+    model: type[Model]
+    visibility_field: str
+    author_field: str
+    url: Callable[[Model], str]
+    describe: Callable[[Model], str]
+
+
+_MODERATABLE: dict[str, Moderatable] = {}
+
+
+def register_moderatable(moderatable: Moderatable) -> None:
+    _MODERATABLE[moderatable.model._meta.label_lower] = moderatable
+
+
+def moderatable(label: str) -> Moderatable | None:
+    return _MODERATABLE.get(label)
+
+
+def moderatables() -> list[Moderatable]:
+    return list(_MODERATABLE.values())

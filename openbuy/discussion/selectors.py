@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Model
+from django.db.models import Count, Model, Q
 
-from openbuy.discussion.models import Comment
+from openbuy.discussion.models import Comment, Report, Visibility
 
 
 @dataclass
@@ -30,7 +30,9 @@ def thread(target: Model) -> tuple[list[Node], dict[str, int]]:
         node = nodes[comment.pk]
         parent = nodes.get(comment.parent_id) if comment.parent_id else None
         (parent.replies if parent else roots).append(node)
-    visible = [c for c in comments if c.status == Comment.Status.VISIBLE]
+    visible = [
+        c for c in comments if c.status == Visibility.VISIBLE and c.author.blocked_at is None
+    ]
     counts = {
         "total": len(visible),
         "frontline": sum(c.is_frontline for c in visible),
@@ -43,3 +45,46 @@ def thread(target: Model) -> tuple[list[Node], dict[str, int]]:
 
 def revisions(comment: Comment):
     return comment.revisions.all()
+
+
+@dataclass
+class QueueItem:
+    label: str
+    target: Model
+    description: str
+    url: str
+    visibility: str
+    author: object
+    reports: list
+
+
+def moderation_queue() -> list[QueueItem]:
+    """Everything held for review or with open reports: a few queries per kind of content."""
+    from openbuy.discussion import registry
+
+    open_reports = list(
+        Report.objects.filter(resolved_at__isnull=True).select_related("content_type")
+    )
+    by_target: dict[tuple[int, int], list[Report]] = {}
+    for report in open_reports:
+        by_target.setdefault((report.content_type_id, report.object_id), []).append(report)
+    items: list[QueueItem] = []
+    for kind in registry.moderatables():
+        content_type = ContentType.objects.get_for_model(kind.model)
+        reported = [oid for (ct, oid) in by_target if ct == content_type.pk]
+        targets = kind.model._default_manager.filter(
+            Q(**{kind.visibility_field: Visibility.HELD}) | Q(pk__in=reported)
+        ).select_related(kind.author_field)
+        for target in targets:
+            items.append(
+                QueueItem(
+                    label=kind.model._meta.label_lower,
+                    target=target,
+                    description=kind.describe(target),
+                    url=kind.url(target),
+                    visibility=getattr(target, kind.visibility_field),
+                    author=getattr(target, kind.author_field),
+                    reports=by_target.get((content_type.pk, target.pk), []),
+                )
+            )
+    return items

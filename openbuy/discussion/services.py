@@ -12,8 +12,8 @@ from django.db.models import Model
 from openbuy import clock
 from openbuy.accounts.models import User
 from openbuy.audit import services as audit
-from openbuy.discussion import markup, registry
-from openbuy.discussion.models import Comment, CommentRevision
+from openbuy.discussion import markup, moderation, registry
+from openbuy.discussion.models import Comment, CommentRevision, Visibility
 
 EDIT_WINDOW = timedelta(minutes=15)
 MAX_LENGTH = 5_000
@@ -53,12 +53,15 @@ def comment_post(
 ) -> Comment:
     if not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied("Sign in to comment.")
+    moderation.ensure_can_post(actor)
     kind = registry.for_object(target)
     if kind is None:
         raise ValidationError("Comments are not open on this.")
     if not kind.is_open(target):
         raise ValidationError("Comments are closed here.")
     body, stance = _clean(body, stance)
+    recent = Comment.objects.filter(author=actor, created_at__gte=moderation.since("comment"))
+    moderation.check_rate(actor, "comment", recent.count())
     content_type = ContentType.objects.get_for_model(target)
     if parent is not None:
         if (parent.content_type_id, parent.object_id) != (content_type.pk, target.pk):
@@ -76,6 +79,9 @@ def comment_post(
             body=body,
             body_html=markup.render(body, trusted_links=_trusted(actor)),
             created_at=clock.now(),
+            status=Visibility.HELD
+            if moderation.looks_like_spam(actor, body)
+            else Visibility.VISIBLE,
         )
         audit.record(
             actor=actor,
@@ -105,7 +111,7 @@ def comment_edit(*, actor: User, comment: Comment, body: str, stance: str = "") 
                     "Post another comment to add to it."
                 }
             )
-        if current.status != Comment.Status.VISIBLE:
+        if current.status == Visibility.HIDDEN:
             raise ValidationError({"body": "A hidden comment cannot be edited."})
         if (body, stance) == (current.body, current.stance):
             return current

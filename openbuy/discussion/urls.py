@@ -7,4 +7,7 @@ urlpatterns = [
     path("comments/<str:label>/<int:object_id>/", views.comment_post, name="post"),
     path("comments/<int:pk>/edit/", views.comment_edit, name="edit"),
     path("comments/<int:pk>/history/", views.comment_history, name="history"),
+    path("report/<str:label>/<int:object_id>/", views.report, name="report"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/<str:label>/<int:object_id>/", views.moderation_decide, name="decide"),
 ]

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openbuy import clock
-from openbuy.discussion import registry, services
-from openbuy.discussion.forms import CommentForm
+from openbuy.discussion import moderation, registry, selectors, services
+from openbuy.discussion.forms import CommentForm, DecisionForm, ReportForm
 from openbuy.discussion.models import Comment
 from openbuy.ui.forms import apply_errors
 
@@ -120,3 +120,91 @@ def comment_history(request, pk: int):
 def content_label(obj) -> str:
     content_type = ContentType.objects.get_for_model(obj)
     return f"{content_type.app_label}.{content_type.model}"
+
+
+# --- moderation -----------------------------------------------------------------------------
+
+
+def _moderatable(label: str, object_id: int):
+    kind = registry.moderatable(label)
+    if kind is None:
+        raise Http404
+    target = kind.model._default_manager.filter(pk=object_id).first()
+    if target is None:
+        raise Http404
+    return kind, target
+
+
+@login_required
+def report(request, label: str, object_id: int):
+    kind, target = _moderatable(label, object_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moderation.report(actor=request.user, target=target, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, "Thank you. A moderator will look at it. Your name is not shown."
+            )
+            return redirect(kind.url(target))
+    return render(
+        request,
+        "discussion/report_form.html",
+        {
+            "form": form,
+            "target": target,
+            "description": kind.describe(target),
+            "target_url": kind.url(target),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _require_moderator(request) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not request.user.is_moderator:
+        raise PermissionDenied
+
+
+@login_required
+def moderation_queue(request):
+    _require_moderator(request)
+    return render(
+        request,
+        "discussion/moderation_queue.html",
+        {"items": selectors.moderation_queue(), "decision_form": DecisionForm()},
+    )
+
+
+@login_required
+@require_POST
+def moderation_decide(request, label: str, object_id: int):
+    _require_moderator(request)
+    kind, target = _moderatable(label, object_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            moderation.decide(
+                actor=request.user,
+                target=target,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Your decision has been recorded.")
+            if form.cleaned_data.get("block_author"):
+                author = getattr(target, kind.author_field)
+                try:
+                    moderation.block(
+                        actor=request.user, user=author, reason=form.cleaned_data["reason"]
+                    )
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Choose restore or hide, and give the reason.")
+    return redirect("discussion:moderation")

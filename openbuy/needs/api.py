@@ -6,6 +6,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from openbuy.accounts.models import Organisation
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
+from openbuy.discussion import moderation
 from openbuy.needs import selectors, services
 from openbuy.needs.models import Area, Idea, Need
 from openbuy.needs.schemas import (
@@ -36,9 +37,12 @@ class NeedQuery(Schema):
 
 def _get(request, pk: int) -> Need:
     try:
-        return selectors.need_detail(pk, user=request.auth)
+        need = selectors.need_detail(pk, user=request.auth)
     except Need.DoesNotExist:
         raise Http404 from None
+    if moderation.withheld_from(request.auth, need.author, need.visibility):
+        raise Http404
+    return need
 
 
 @router.get("/areas", response=list[AreaOut], auth=optional_auth, summary="Areas of need")
@@ -159,9 +163,12 @@ class IdeaQuery(Schema):
 
 def _idea(request, pk: int) -> Idea:
     try:
-        return selectors.idea_detail(pk, user=request.auth)
+        idea = selectors.idea_detail(pk, user=request.auth)
     except Idea.DoesNotExist:
         raise Http404 from None
+    if moderation.withheld_from(request.auth, idea.proposer, idea.visibility):
+        raise Http404
+    return idea
 
 
 @router.get("/ideas", response=list[IdeaOut], auth=optional_auth, summary="Ideas")

@@ -21,6 +21,24 @@ class NeedsConfig(AppConfig):
                 url=lambda need: reverse("needs:detail", args=[need.pk]),
             )
         )
+        registry.register_moderatable(
+            registry.Moderatable(
+                model=Need,
+                visibility_field="visibility",
+                author_field="author",
+                url=lambda need: reverse("needs:detail", args=[need.pk]),
+                describe=lambda need: f"the need “{need.title}”",
+            )
+        )
+        registry.register_moderatable(
+            registry.Moderatable(
+                model=Idea,
+                visibility_field="visibility",
+                author_field="proposer",
+                url=lambda idea: reverse("needs:idea-detail", args=[idea.pk]),
+                describe=lambda idea: f"the idea “{idea.title}”",
+            )
+        )
         registry.register(
             registry.Commentable(
                 model=Idea,

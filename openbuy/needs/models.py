@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openbuy.accounts.models import Organisation
+from openbuy.discussion.models import Visibility
 
 
 class Area(models.Model):
@@ -103,6 +104,9 @@ class Need(models.Model):
     )
     author_is_frontline = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # Kept exact by services.need_support / need_unsupport, in the support's own transaction.
     support_count = models.PositiveIntegerField(default=0)
@@ -233,6 +237,9 @@ class Idea(models.Model):
         help_text="The supplier or social enterprise the proposer speaks for, if any.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE
+    )
     created_at = models.DateTimeField(default=timezone.now)
     support_count = models.PositiveIntegerField(default=0)
     frontline_support_count = models.PositiveIntegerField(default=0)

@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Mod
 
 from openbuy import clock
+from openbuy.discussion.models import Visibility
 from openbuy.needs.models import Idea, IdeaSupport, Need, NeedAnswer, Support
 
 SORTS = {
@@ -60,8 +61,17 @@ class NeedFilters:
     seed: int = 1
 
 
+def visible_needs() -> QuerySet[Need]:
+    """Needs anyone may see: not held or hidden by moderation, not by a blocked account."""
+    return Need.objects.filter(visibility=Visibility.VISIBLE, author__blocked_at__isnull=True)
+
+
+def visible_ideas() -> QuerySet[Idea]:
+    return Idea.objects.filter(visibility=Visibility.VISIBLE, proposer__blocked_at__isnull=True)
+
+
 def need_list(filters: NeedFilters, *, user=None) -> QuerySet[Need]:
-    qs = Need.objects.select_related("area", "organisation", "author")
+    qs = visible_needs().select_related("area", "organisation", "author")
     if filters.area:
         qs = qs.filter(area__slug=filters.area)
     if filters.status == "open":
@@ -97,7 +107,8 @@ def needs_awaiting_answer() -> QuerySet[Need]:
     """Needs that reached their organisation's threshold and have no answer yet, due soonest
     first; the overdue ones are those whose due date has passed."""
     return (
-        Need.objects.filter(answered_at__isnull=True, answer_due_at__isnull=False)
+        visible_needs()
+        .filter(answered_at__isnull=True, answer_due_at__isnull=False)
         .select_related("area", "organisation")
         .order_by("answer_due_at", "id")
     )
@@ -136,7 +147,8 @@ def similar_needs(text: str, *, exclude: int | None = None, limit: int = 5) -> l
     for word in longest:
         match |= Q(title__icontains=word)
     candidates = (
-        Need.objects.filter(match, status__in=Need.OPEN_STATUSES)
+        visible_needs()
+        .filter(match, status__in=Need.OPEN_STATUSES)
         .select_related("area")
         .order_by("-support_count")[:200]
     )
@@ -161,7 +173,7 @@ class IdeaFilters:
 
 
 def idea_list(filters: IdeaFilters, *, user=None) -> QuerySet[Idea]:
-    qs = Idea.objects.select_related("need", "proposer", "on_behalf_of", "adopted_by")
+    qs = visible_ideas().select_related("need", "proposer", "on_behalf_of", "adopted_by")
     if filters.status in Idea.Status.values:
         qs = qs.filter(status=filters.status)
     if filters.need:
@@ -186,7 +198,8 @@ def idea_detail(pk: int, *, user=None) -> Idea:
 
 def ideas_for_need(need: Need, *, limit: int = 10) -> list[Idea]:
     return list(
-        Idea.objects.filter(need=need)
+        visible_ideas()
+        .filter(need=need)
         .exclude(status=Idea.Status.WITHDRAWN)
         .select_related("proposer", "on_behalf_of")
         .order_by("-support_count", "-id")[:limit]

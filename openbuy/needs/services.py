@@ -14,6 +14,8 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation, User
 from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
+from openbuy.discussion import moderation
+from openbuy.discussion.models import Visibility
 from openbuy.needs.models import Area, Idea, IdeaSupport, Need, NeedAnswer, NeedsPolicy, Support
 
 # A need has to gather ten times the supports to outrank one raised this much later.
@@ -96,6 +98,7 @@ def need_raise(
     evidence: str = "",
 ) -> Need:
     _require(actor, "needs.raise_need")
+    moderation.ensure_can_post(actor)
     values = {
         "title": (title or "").strip(),
         "description": (description or "").strip(),
@@ -129,6 +132,8 @@ def need_raise(
         errors["evidence"] = f"Must be {LIMITS['evidence']} characters or fewer"
     if errors or area_obj is None:
         raise ValidationError(errors)
+    recent = Need.objects.filter(author=actor, created_at__gte=moderation.since("need"))
+    moderation.check_rate(actor, "need", recent.count())
     now = clock.now()
     with transaction.atomic():
         need = Need.objects.create(
@@ -140,6 +145,9 @@ def need_raise(
             author_is_frontline=is_frontline_of(actor, org.pk if org else None),
             created_at=now,
             hot_score=hot_score(0, now),
+            visibility=_first_visibility(
+                actor, values["title"], values["description"], evidence_text
+            ),
         )
         audit.record(
             actor=actor,
@@ -154,6 +162,12 @@ def need_raise(
             },
         )
     return need
+
+
+def _first_visibility(author: User, *texts: str) -> str:
+    """New posts that look like spam wait for a moderator; everything else is published."""
+    suspicious = moderation.looks_like_spam(author, "\n".join(texts))
+    return Visibility.HELD if suspicious else Visibility.VISIBLE
 
 
 def _area(value) -> Area | None:
@@ -209,6 +223,7 @@ def _remove_support(target, support_model, actor: User) -> bool:
 def need_support(*, actor: User, need: Need) -> bool:
     """Support a need. Returns False when the person already supports it (nothing changes)."""
     _require(actor, "needs.support_need", need)
+    moderation.ensure_can_post(actor)
     with transaction.atomic():
         current = Need.objects.select_for_update().get(pk=need.pk)
         if not current.is_open:
@@ -497,6 +512,7 @@ def idea_propose(
 ) -> Idea:
     """Propose an idea, for a need or for a problem nobody has raised yet."""
     _require(actor, "needs.propose_idea")
+    moderation.ensure_can_post(actor)
     title = (title or "").strip()
     description = (description or "").strip()
     errors: dict[str, str] = {}
@@ -529,6 +545,8 @@ def idea_propose(
             errors["on_behalf_of"] = "You can only speak for a supplier you are a member of"
     if errors:
         raise ValidationError(errors)
+    recent = Idea.objects.filter(proposer=actor, created_at__gte=moderation.since("idea"))
+    moderation.check_rate(actor, "idea", recent.count())
     now = clock.now()
     with transaction.atomic():
         idea = Idea.objects.create(
@@ -540,6 +558,7 @@ def idea_propose(
             on_behalf_of=org,
             created_at=now,
             hot_score=hot_score(0, now),
+            visibility=_first_visibility(actor, title, description),
         )
         audit.record(
             actor=actor,
@@ -563,8 +582,11 @@ def idea_organisation_id(idea: Idea) -> int | None:
 
 def idea_support(*, actor: User, idea: Idea) -> bool:
     _require(actor, "needs.support_need", idea)
+    moderation.ensure_can_post(actor)
     with transaction.atomic():
-        current = Idea.objects.select_for_update().select_related("need").get(pk=idea.pk)
+        current = (
+            Idea.objects.select_for_update(of=("self",)).select_related("need").get(pk=idea.pk)
+        )
         if not current.is_open:
             raise ValidationError("This idea no longer takes supports.")
         frontline = is_frontline_of(actor, idea_organisation_id(current))
@@ -606,7 +628,9 @@ def idea_adopt(
     if not reason:
         raise ValidationError({"reason": "Say what you will do with the idea"})
     with transaction.atomic():
-        current = Idea.objects.select_for_update().select_related("need").get(pk=idea.pk)
+        current = (
+            Idea.objects.select_for_update(of=("self",)).select_related("need").get(pk=idea.pk)
+        )
         if not current.is_open:
             raise ValidationError(
                 {"reason": f"This idea is {current.get_status_display().lower()} already"}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation
 from openbuy.accounts.rules import can
+from openbuy.discussion import moderation
 from openbuy.needs import selectors, services
 from openbuy.needs.forms import (
     AdoptForm,
@@ -159,7 +160,13 @@ def need_detail(request, pk: int):
         need = selectors.need_detail(pk, user=request.user)
     except Need.DoesNotExist:
         raise Http404 from None
+    if moderation.withheld_from(request.user, need.author, need.visibility):
+        return _withheld(request, need.visibility)
     return render(request, "needs/need_detail.html", _detail_context(request, need))
+
+
+def _withheld(request, visibility: str):
+    return render(request, "needs/withheld.html", {"visibility": visibility})
 
 
 @require_POST
@@ -324,6 +331,8 @@ def idea_detail(request, pk: int):
         idea = selectors.idea_detail(pk, user=request.user)
     except Idea.DoesNotExist:
         raise Http404 from None
+    if moderation.withheld_from(request.user, idea.proposer, idea.visibility):
+        return _withheld(request, idea.visibility)
     return render(request, "needs/idea_detail.html", _idea_context(request, idea))
 
 

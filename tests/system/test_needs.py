@@ -153,3 +153,30 @@ def test_discussing_a_need(browser, live_server, personas):
     rosa.check()
     assert "Thank you for confirming." in rosa.page.content()
     rosa.page.context.close()
+
+
+def test_a_spam_comment_is_held_and_a_moderator_hides_it(browser, live_server, personas):
+    need = Need.objects.get()
+    sam = new_steps(browser, live_server)
+    sam.sign_in("sam@example.org", PASSWORD)
+    sam.visit(f"/needs/{need.pk}/")
+    sam.page.fill(
+        "textarea[name=body]",
+        "My cousin helped with tips on buying this item! https://cheap-things.example/buy",
+    )
+    sam.page.get_by_role("button", name="Publish comment").click()
+    sam.page.wait_for_load_state()
+    sam.check()
+    assert "Held for review" in sam.page.content()
+    sam.page.context.close()
+
+    mo = new_steps(browser, live_server)
+    mo.sign_in("mo@example.org", PASSWORD)
+    mo.visit("/moderation/")
+    mo.page.get_by_label("Hide").first.check()
+    mo.page.fill("input[name=reason] >> nth=0", "Advertising")
+    mo.page.get_by_role("button", name="Record decision").first.click()
+    mo.page.wait_for_load_state()
+    mo.check()
+    assert "Nothing is waiting for a decision." in mo.page.content()
+    mo.page.context.close()

@@ -142,6 +142,7 @@ def test_idea_form_keeps_input_on_error_and_links_the_need(client, personas, rai
 
 
 @pytest.mark.parametrize("count", [2, 20])
+@pytest.mark.usefixtures("bulk_posting")
 def test_idea_lists_have_constant_queries(
     client, personas, propose, django_assert_num_queries, count
 ):

@@ -181,6 +181,7 @@ def _many_needs(personas, area, count):
 
 @pytest.mark.parametrize("count", [2, 25])
 @pytest.mark.parametrize("sort", ["random", "hot", "supported", "newest"])
+@pytest.mark.usefixtures("bulk_posting")
 def test_list_page_queries_are_constant(
     client, personas, area, django_assert_num_queries, count, sort
 ):
@@ -194,6 +195,7 @@ def test_list_page_queries_are_constant(
 
 
 @pytest.mark.parametrize("count", [2, 25])
+@pytest.mark.usefixtures("bulk_posting")
 def test_list_endpoint_queries_are_constant(
     client, personas, area, django_assert_num_queries, count
 ):
@@ -203,6 +205,7 @@ def test_list_endpoint_queries_are_constant(
     assert response.json()["count"] == count
 
 
+@pytest.mark.usefixtures("bulk_posting")
 def test_random_order_is_stable_per_visitor_and_differs_between_seeds(client, personas, area):
     from openbuy.needs.selectors import NeedFilters, need_list
 
