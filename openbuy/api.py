@@ -86,11 +86,13 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from openbuy.accounts.api import router as accounts_router
     from openbuy.audit.api import router as audit_router
+    from openbuy.discussion.api import router as discussion_router
     from openbuy.needs.api import router as needs_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)
     api.add_router("/", needs_router)
+    api.add_router("/", discussion_router)
 
 
 _register_routers()

@@ -148,3 +148,44 @@ def test_a_need_page_with_many_comments_has_constant_queries(
     client.get(reverse("needs:detail", args=[need.pk]))
     with django_assert_num_queries(5):  # need, answers, ideas, policy, comments
         client.get(reverse("needs:detail", args=[need.pk]))
+
+
+def test_comments_api(client, personas, need):
+    target = f"needs.need:{need.pk}"
+    assert (
+        client.post(
+            "/api/v1/comments", {"target": target, "body": "x"}, content_type="application/json"
+        ).status_code
+        == 401
+    )
+    client.force_login(personas["frontline"])
+    response = client.post(
+        "/api/v1/comments",
+        {"target": target, "body": "", "stance": "for"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"
+    created = client.post(
+        "/api/v1/comments", {"target": target, "body": "*Yes*"}, content_type="application/json"
+    ).json()
+    assert created["is_frontline"] and "<em>Yes</em>" in created["body_html"]
+    reply = client.post(
+        "/api/v1/comments",
+        {"target": target, "body": "More", "parent": created["id"]},
+        content_type="application/json",
+    ).json()
+    patched = client.patch(
+        f"/api/v1/comments/{reply['id']}", {"body": "More detail"}, content_type="application/json"
+    )
+    assert patched.json()["edited_at"] is not None
+    client.logout()
+    listed = client.get("/api/v1/comments", {"target": target}).json()
+    assert [c["id"] for c in listed] == [created["id"], reply["id"]]
+    assert client.get("/api/v1/comments", {"target": "accounts.user:1"}).status_code == 404
+    client.force_login(personas["supplier"])
+    response = client.post(
+        "/api/v1/reports",
+        {"target": f"discussion.comment:{reply['id']}", "reason": "spam"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
