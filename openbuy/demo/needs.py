@@ -1,7 +1,7 @@
 """Demo needs, written through the same services as real ones (so they are audited too)."""
 
 from openbuy.discussion import services as comments
-from openbuy.needs import services
+from openbuy.needs import ranking, services
 from openbuy.needs.areas import load_cpv_divisions
 from openbuy.needs.models import Area, Need, NeedsPolicy
 
@@ -151,4 +151,26 @@ def create_needs(personas: dict) -> int:
         status="considering",
         reason="Our adult social care team is reviewing visit lengths with the care providers.",
     )
+    council_open = list(
+        Need.objects.filter(
+            pk__in=[n.pk for n in made],
+            organisation=personas["council"],
+            status__in=Need.OPEN_STATUSES,
+        )
+    )
+    if len(council_open) >= 2:
+        round_ = ranking.round_open(
+            actor=personas["buyer"],
+            organisation=personas["council"],
+            title="What should Riverside tackle first this winter?",
+            needs=council_open,
+        )
+        for key in ["resident", "frontline", "supplier"]:
+            while (pair := ranking.next_pair(round_, personas[key])) is not None:
+                left, right = pair
+                # Demo answers: the need with more supports tends to win.
+                winner = left if left.support_count >= right.support_count else right
+                ranking.compare(
+                    actor=personas[key], ranking=round_, left=left, right=right, winner=winner
+                )
     return len(made)

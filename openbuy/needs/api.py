@@ -1,14 +1,14 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from openbuy.accounts.models import Organisation
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
 from openbuy.discussion import moderation
-from openbuy.needs import selectors, services
-from openbuy.needs.models import Area, Idea, Need
+from openbuy.needs import ranking, selectors, services
+from openbuy.needs.models import Area, Idea, Need, RankingRound
 from openbuy.needs.schemas import (
     AdoptIn,
     AnswerIn,
@@ -223,3 +223,97 @@ def idea_withdraw(request, pk: int, payload: WithdrawIn):
         actor=request.auth, idea=get_object_or_404(Idea, pk=pk), reason=payload.reason
     )
     return _idea(request, pk)
+
+
+# --- ranking rounds -------------------------------------------------------------------------
+
+
+class ScoreOut(Schema):
+    need: int
+    title: str
+    score: float
+    wins: int
+    losses: int
+    comparisons: int
+
+
+class RoundOut(Schema):
+    id: int
+    organisation: str
+    title: str
+    question: str
+    status: str
+    needs: list[int]
+    scores: dict[str, list[ScoreOut]] = Field(
+        description="Best first, for all, frontline and residents"
+    )
+
+
+class PairOut(Schema):
+    left: NeedOut
+    right: NeedOut
+
+
+class ComparisonIn(Schema):
+    left: int
+    right: int
+    winner: int | None = Field(None, description="The id of left or right; null for can't decide")
+
+
+def _round_out(ranking_round: RankingRound) -> dict:
+    return {
+        "id": ranking_round.pk,
+        "organisation": ranking_round.organisation.slug,
+        "title": ranking_round.title,
+        "question": ranking_round.question,
+        "status": ranking_round.status,
+        "needs": sorted(ranking_round.needs.values_list("pk", flat=True)),
+        "scores": {
+            group: [
+                {
+                    "need": s.need.pk,
+                    "title": s.need.title,
+                    "score": s.score,
+                    "wins": s.wins,
+                    "losses": s.losses,
+                    "comparisons": s.comparisons,
+                }
+                for s in rows
+            ]
+            for group, rows in ranking.scores(ranking_round).items()
+        },
+    }
+
+
+@router.get(
+    "/rankings/{pk}",
+    response={200: RoundOut, 404: ErrorOut},
+    auth=optional_auth,
+    summary="A ranking round and its scores",
+)
+def round_detail(request, pk: int):
+    return _round_out(get_object_or_404(RankingRound.objects.select_related("organisation"), pk=pk))
+
+
+@router.get(
+    "/rankings/{pk}/pair",
+    response={200: PairOut, 204: None, **ERRORS},
+    summary="The next pair for you to compare (204 when you have answered them all)",
+)
+def round_pair(request, pk: int):
+    pair = ranking.next_pair(get_object_or_404(RankingRound, pk=pk), request.auth)
+    if pair is None:
+        return Status(204, None)
+    return {"left": pair[0], "right": pair[1]}
+
+
+@router.post("/rankings/{pk}/comparisons", response={201: None, **ERRORS})
+def round_compare(request, pk: int, payload: ComparisonIn):
+    ranking.compare(
+        actor=request.auth,
+        ranking=get_object_or_404(RankingRound, pk=pk),
+        left=payload.left,
+        right=payload.right,
+        winner=payload.winner,
+    )
+    return Status(201, None)

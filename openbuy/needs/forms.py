@@ -204,3 +204,26 @@ class AdoptForm(forms.Form):
             self.fields["organisation"].required = True
         else:
             del self.fields["organisation"]
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(
+        label="Title", max_length=150, help_text="For example: “Transport needs, winter 2026”."
+    )
+    question = forms.CharField(
+        label="Question", max_length=200, initial="Which of these matters more?"
+    )
+    needs = forms.ModelMultipleChoiceField(
+        label="Needs to rank",
+        queryset=Need.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose from 2 to 50 of your open needs.",
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["needs"].queryset = Need.objects.filter(
+            organisation=organisation, status__in=Need.OPEN_STATUSES
+        ).order_by("-support_count", "id")
+        self.fields["needs"].error_messages["required"] = "Choose the needs to rank"
+        self.fields["title"].error_messages["required"] = "Enter a title for the round"

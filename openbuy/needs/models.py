@@ -299,3 +299,64 @@ class IdeaSupport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} supports {self.idea}"
+
+
+class RankingRound(models.Model):
+    """A buyer asks "which matters more?" over a set of its needs, one pair at a time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="ranking_rounds"
+    )
+    title = models.CharField(max_length=150)
+    question = models.CharField(max_length=200, default="Which of these matters more?")
+    needs = models.ManyToManyField(Need, related_name="ranking_rounds")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comparison(models.Model):
+    """One answer to one pair. The pair is stored low id first; ``winner`` is null for
+    "can't decide"."""
+
+    round = models.ForeignKey(RankingRound, on_delete=models.CASCADE, related_name="comparisons")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comparisons"
+    )
+    first = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    winner = models.ForeignKey(Need, on_delete=models.CASCADE, null=True, related_name="+")
+    is_frontline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user", "first", "second"], name="one_answer_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="comparison_pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(winner__isnull=True)
+                | Q(winner=models.F("first"))
+                | Q(winner=models.F("second")),
+                name="comparison_winner_in_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} compared {self.first_id} and {self.second_id}"

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation
 from openbuy.accounts.rules import can
 from openbuy.discussion import moderation
-from openbuy.needs import selectors, services
+from openbuy.needs import ranking, selectors, services
 from openbuy.needs.forms import (
     AdoptForm,
     AnswerForm,
@@ -24,8 +25,9 @@ from openbuy.needs.forms import (
     NeedFilterForm,
     NeedForm,
     PolicyForm,
+    RoundForm,
 )
-from openbuy.needs.models import Idea, Need
+from openbuy.needs.models import Idea, Need, RankingRound
 from openbuy.ui.forms import apply_errors
 
 PAGE_SIZE = 20
@@ -390,3 +392,95 @@ def idea_withdraw(request, pk: int):
     else:
         messages.success(request, "Your idea has been withdrawn. It stays on record.")
     return redirect("needs:idea-detail", pk=pk)
+
+
+# --- ranking rounds -------------------------------------------------------------------------
+
+
+def round_list(request):
+    rounds = RankingRound.objects.select_related("organisation").annotate(
+        need_count=Count("needs", distinct=True), answer_count=Count("comparisons", distinct=True)
+    )
+    return render(request, "needs/round_list.html", {"rounds": rounds})
+
+
+@login_required
+def round_create(request, slug: str):
+    organisation = get_object_or_404(Organisation, slug=slug, kind=Organisation.Kind.BUYER)
+    if not can(request.user, "needs.change_policy", organisation):
+        raise PermissionDenied
+    form = RoundForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ranking_round = ranking.round_open(
+                actor=request.user,
+                organisation=organisation,
+                title=form.cleaned_data["title"],
+                question=form.cleaned_data["question"],
+                needs=list(form.cleaned_data["needs"]),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The ranking round is open.")
+            return redirect("needs:round", pk=ranking_round.pk)
+    return render(
+        request,
+        "needs/round_form.html",
+        {"form": form, "organisation": organisation},
+        status=400 if form.errors else 200,
+    )
+
+
+def round_detail(request, pk: int):
+    ranking_round = get_object_or_404(RankingRound.objects.select_related("organisation"), pk=pk)
+    pair = None
+    if ranking_round.status == RankingRound.Status.OPEN and request.user.is_authenticated:
+        pair = ranking.next_pair(ranking_round, request.user)
+    return render(
+        request,
+        "needs/round_detail.html",
+        {
+            "round": ranking_round,
+            "pair": pair,
+            "scores": ranking.scores(ranking_round),
+            "can_manage": can(request.user, "needs.change_policy", ranking_round.organisation),
+            "answered": ranking_round.comparisons.filter(user=request.user).count()
+            if request.user.is_authenticated
+            else 0,
+        },
+    )
+
+
+@login_required
+@require_POST
+def round_compare(request, pk: int):
+    ranking_round = get_object_or_404(RankingRound, pk=pk)
+    choice = request.POST.get("choice", "")
+    try:
+        ranking.compare(
+            actor=request.user,
+            ranking=ranking_round,
+            left=request.POST.get("left", "0"),
+            right=request.POST.get("right", "0"),
+            winner=None if choice == "skip" else choice,
+        )
+    except (ValidationError, ValueError) as error:
+        messages.error(
+            request,
+            " ".join(error.messages)
+            if isinstance(error, ValidationError)
+            else "That answer could not be read. Please choose again.",
+        )
+    return redirect("needs:round", pk=pk)
+
+
+@login_required
+@require_POST
+def round_close(request, pk: int):
+    ranking_round = get_object_or_404(RankingRound.objects.select_related("organisation"), pk=pk)
+    if not can(request.user, "needs.change_policy", ranking_round.organisation):
+        raise PermissionDenied
+    ranking.round_close(actor=request.user, ranking=ranking_round)
+    messages.success(request, "The ranking round is closed. Its results stay public.")
+    return redirect("needs:round", pk=pk)

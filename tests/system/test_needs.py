@@ -180,3 +180,45 @@ def test_a_spam_comment_is_held_and_a_moderator_hides_it(browser, live_server, p
     mo.check()
     assert "Nothing is waiting for a decision." in mo.page.content()
     mo.page.context.close()
+
+
+def test_a_ranking_round_over_five_needs_produces_scores(browser, live_server, personas):
+    for i in range(4):
+        services.need_raise(
+            actor=personas["supplier"] if i % 2 else personas["resident"],
+            title=f"Ranked need {i}",
+            description="d",
+            affects="a",
+            area="health-and-social-work-services",
+            organisation=personas["council"],
+        )
+    bea = new_steps(browser, live_server)
+    bea.sign_in("bea@example.org", PASSWORD)
+    bea.visit("/rankings/new/riverside-borough-council/")
+    bea.page.fill("input[name=title]", "Winter priorities")
+    for checkbox in bea.page.locator("input[name=needs]").all():
+        checkbox.check()
+    bea.page.get_by_role("button", name="Open the round").click()
+    bea.page.wait_for_load_state()
+    bea.check()
+    round_url = bea.page.url
+    bea.page.context.close()
+
+    femi = new_steps(browser, live_server)
+    femi.sign_in("femi@example.org", PASSWORD)
+    femi.visit(round_url)
+    for _ in range(10):  # every pair of five needs
+        femi.page.locator("form button[name=choice]").first.click()
+        femi.page.wait_for_load_state()
+    femi.check()
+    assert "You have answered every pair" in femi.page.content()
+    table = femi.page.get_by_role("table", name="Frontline staff").inner_text()
+    assert "Ranked need" in table
+    scores = [
+        float(cell)
+        for cell in femi.page.locator(
+            "table:has(caption:text('Everyone')) tbody td:nth-child(2)"
+        ).all_inner_texts()
+    ]
+    assert len(scores) == 5 and max(scores) > 50 > min(scores)
+    femi.page.context.close()
