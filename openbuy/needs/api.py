@@ -7,7 +7,7 @@ from openbuy.accounts.models import Organisation
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
 from openbuy.discussion import moderation
-from openbuy.needs import ranking, selectors, services
+from openbuy.needs import ranking, search, selectors, services
 from openbuy.needs.models import Area, Idea, Need, RankingRound
 from openbuy.needs.schemas import (
     AdoptIn,
@@ -317,3 +317,30 @@ def round_compare(request, pk: int, payload: ComparisonIn):
         winner=payload.winner,
     )
     return Status(201, None)
+
+
+class HitOut(Schema):
+    kind: str
+    id: int
+    title: str
+    title_html: str = Field(description="The title with matches in <mark>, HTML-escaped")
+    snippet_html: str
+
+
+@router.get(
+    "/search",
+    response=list[HitOut],
+    auth=optional_auth,
+    summary="Full-text search over needs and ideas (the best 50 matches)",
+)
+def search_endpoint(request, q: str, kind: str = "", area: str = ""):
+    return [
+        {
+            "kind": hit.kind,
+            "id": hit.item.pk,
+            "title": hit.item.title,
+            "title_html": str(hit.title),
+            "snippet_html": str(hit.snippet),
+        }
+        for hit in search.search(q[:200], kind=kind, area=area)
+    ]

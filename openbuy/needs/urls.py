@@ -12,6 +12,7 @@ urlpatterns = [
     path("needs/<int:pk>/support/", views.need_support, name="support"),
     path("needs/<int:pk>/answer/", views.need_answer, name="answer"),
     path("needs/policy/<slug:slug>/", views.policy_edit, name="policy"),
+    path("search/", views.search_page, name="search"),
     path("rankings/", views.round_list, name="rounds"),
     path("rankings/new/<slug:slug>/", views.round_create, name="round-create"),
     path("rankings/<int:pk>/", views.round_detail, name="round"),

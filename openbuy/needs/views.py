@@ -17,7 +17,7 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation
 from openbuy.accounts.rules import can
 from openbuy.discussion import moderation
-from openbuy.needs import ranking, selectors, services
+from openbuy.needs import ranking, search, selectors, services
 from openbuy.needs.forms import (
     AdoptForm,
     AnswerForm,
@@ -27,7 +27,7 @@ from openbuy.needs.forms import (
     PolicyForm,
     RoundForm,
 )
-from openbuy.needs.models import Idea, Need, RankingRound
+from openbuy.needs.models import Area, Idea, Need, RankingRound
 from openbuy.ui.forms import apply_errors
 
 PAGE_SIZE = 20
@@ -484,3 +484,21 @@ def round_close(request, pk: int):
     ranking.round_close(actor=request.user, ranking=ranking_round)
     messages.success(request, "The ranking round is closed. Its results stay public.")
     return redirect("needs:round", pk=pk)
+
+
+def search_page(request):
+    query = request.GET.get("q", "")[:200]
+    kind = request.GET.get("kind", "")
+    area = request.GET.get("area", "")
+    hits = search.search(query, kind=kind, area=area) if query.strip() else []
+    return render(
+        request,
+        "needs/search.html",
+        {
+            "query": query,
+            "kind": kind,
+            "area": area,
+            "areas": Area.objects.filter(is_active=True).values_list("slug", "name"),
+            "hits": hits,
+        },
+    )

@@ -26,6 +26,11 @@ def test_a_first_time_visitor_reads_the_public_pages(steps, personas):
         "/account/login/",
         "/account/signup/",
         "/account/password/reset/",
+        "/needs/",
+        "/needs/awaiting-answer/",
+        "/ideas/",
+        "/rankings/",
+        "/search/?q=lift",
     ]:
         steps.visit(path)
     # Then a missing page is explained in the same style
