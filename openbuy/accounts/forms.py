@@ -1,6 +1,6 @@
 from django import forms
 
-from openbuy.accounts.models import Membership, Organisation
+from openbuy.accounts.models import Membership, Organisation, User
 from openbuy.accounts.services import ORGANISATION_FIELDS
 from openbuy.ui.forms import EmailInput
 
@@ -26,6 +26,11 @@ class ProfileForm(forms.Form):
         label="Full name",
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    email_notifications = forms.ChoiceField(
+        label="Email me about what I follow and support",
+        choices=User.EmailFrequency.choices,
+        widget=forms.RadioSelect,
     )
 
 

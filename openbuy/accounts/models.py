@@ -54,6 +54,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     site_role = models.CharField(max_length=20, choices=SiteRole.choices, blank=True, default="")
     is_active = models.BooleanField(default=True)
+
+    class EmailFrequency(models.TextChoices):
+        IMMEDIATE = "immediate", "As it happens"
+        DAILY = "daily", "Once a day, in one email"
+        NEVER = "never", "Never: I will read them on the site"
+
+    email_notifications = models.CharField(
+        max_length=10, choices=EmailFrequency.choices, default=EmailFrequency.DAILY
+    )
     # Set by a moderator: a blocked account cannot post, and what it wrote is hidden.
     blocked_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)

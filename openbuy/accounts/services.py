@@ -245,7 +245,9 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         current.delete()
 
 
-def user_update_profile(*, actor: User, user: User, name: str) -> User:
+def user_update_profile(
+    *, actor: User, user: User, name: str, email_notifications: str | None = None
+) -> User:
     if not actor.is_authenticated or actor.pk != user.pk:
         raise PermissionDenied("You can only change your own profile.")
     name = (name or "").strip()
@@ -253,6 +255,11 @@ def user_update_profile(*, actor: User, user: User, name: str) -> User:
         raise ValidationError({"name": "Enter your full name."})
     if len(name) > 150:
         raise ValidationError({"name": "Full name must be 150 characters or fewer."})
+    if email_notifications is not None and email_notifications != user.email_notifications:
+        if email_notifications not in User.EmailFrequency.values:
+            raise ValidationError({"email_notifications": "Choose how often to email you."})
+        user.email_notifications = email_notifications
+        user.save(update_fields=["email_notifications"])
     if name == user.name:
         return user
     with transaction.atomic():

@@ -168,16 +168,25 @@ def member_change(request, slug: str, membership_id: int):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, initial={"name": request.user.name})
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "name": request.user.name,
+            "email_notifications": request.user.email_notifications,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.user_update_profile(
-                actor=request.user, user=request.user, name=form.cleaned_data["name"]
+                actor=request.user,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                email_notifications=form.cleaned_data["email_notifications"],
             )
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Your name has been saved.")
+            messages.success(request, "Your details have been saved.")
             return redirect("accounts:profile")
     return render(
         request,

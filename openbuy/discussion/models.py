@@ -102,3 +102,48 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report by {self.reporter} ({self.get_reason_display()})"
+
+
+class Follow(models.Model):
+    """Someone wants to hear about something: a need, an idea, an organisation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="one_follow_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="follow_target")]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.content_type.model} {self.object_id}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # When it went out by email (immediately or in a digest); null until then.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_newest"),
+            models.Index(fields=["emailed_at", "user"], name="notification_to_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

@@ -62,3 +62,19 @@ def moderatable(label: str) -> Moderatable | None:
 
 def moderatables() -> list[Moderatable]:
     return list(_MODERATABLE.values())
+
+
+# Things that can be followed without being commented on (organisations, for instance).
+_FOLLOWABLE: dict[str, Callable[[Model], str]] = {}
+
+
+def register_followable(model: type[Model], url: Callable[[Model], str]) -> None:
+    _FOLLOWABLE[model._meta.label_lower] = url
+
+
+def followable(obj: Model) -> Callable[[Model], str] | None:
+    return _FOLLOWABLE.get(obj._meta.label_lower)
+
+
+def followable_label(label: str) -> bool:
+    return label in _FOLLOWABLE or label in _REGISTRY

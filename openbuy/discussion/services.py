@@ -12,7 +12,7 @@ from django.db.models import Model
 from openbuy import clock
 from openbuy.accounts.models import User
 from openbuy.audit import services as audit
-from openbuy.discussion import markup, moderation, registry
+from openbuy.discussion import markup, moderation, notifications, registry
 from openbuy.discussion.models import Comment, CommentRevision, Visibility
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -83,6 +83,16 @@ def comment_post(
             if moderation.looks_like_spam(actor, body)
             else Visibility.VISIBLE,
         )
+        if comment.status == Visibility.VISIBLE:
+            recipients = set(notifications.followers(target))
+            if parent is not None:
+                recipients.add(parent.author_id)
+            notifications.notify(
+                user_ids=recipients,
+                message=f"{actor.name} commented on “{str(target)[:120]}”",
+                url=f"{kind.url(target)}#comment-{comment.pk}",
+                exclude=actor.pk,
+            )
         audit.record(
             actor=actor,
             action="comment.posted",

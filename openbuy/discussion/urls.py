@@ -9,5 +9,7 @@ urlpatterns = [
     path("comments/<int:pk>/history/", views.comment_history, name="history"),
     path("report/<str:label>/<int:object_id>/", views.report, name="report"),
     path("moderation/", views.moderation_queue, name="moderation"),
+    path("follow/<str:label>/<int:object_id>/", views.follow_toggle, name="follow"),
+    path("notifications/", views.notification_list, name="notifications"),
     path("moderation/<str:label>/<int:object_id>/", views.moderation_decide, name="decide"),
 ]

@@ -2,14 +2,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from openbuy import clock
-from openbuy.discussion import moderation, registry, selectors, services
+from openbuy.discussion import moderation, notifications, registry, selectors, services
 from openbuy.discussion.forms import CommentForm, DecisionForm, ReportForm
-from openbuy.discussion.models import Comment
+from openbuy.discussion.models import Comment, Notification
 from openbuy.ui.forms import apply_errors
 
 
@@ -208,3 +210,47 @@ def moderation_decide(request, label: str, object_id: int):
     else:
         messages.error(request, "Choose restore or hide, and give the reason.")
     return redirect("discussion:moderation")
+
+
+# --- follows and notifications --------------------------------------------------------------
+
+
+def _followable_target(label: str, object_id: int):
+    if not registry.followable_label(label):
+        raise Http404
+    app_label, _, model = label.partition(".")
+    content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
+    if content_type is None:
+        raise Http404
+    target = content_type.model_class()._default_manager.filter(pk=object_id).first()
+    if target is None:
+        raise Http404
+    return target
+
+
+@login_required
+@require_POST
+def follow_toggle(request, label: str, object_id: int):
+    target = _followable_target(label, object_id)
+    if request.POST.get("action") == "unfollow":
+        notifications.unfollow(actor=request.user, target=target)
+        messages.success(request, f"You no longer follow “{target}”.")
+    else:
+        notifications.follow(actor=request.user, target=target)
+        messages.success(request, f"You follow “{target}”. We will tell you what happens.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return redirect(next_url)
+
+
+@login_required
+def notification_list(request):
+    if request.method == "POST":
+        notifications.mark_all_read(actor=request.user)
+        messages.success(request, "All your notifications are marked as read.")
+        return redirect("discussion:notifications")
+    page = Paginator(
+        Notification.objects.filter(user=request.user).order_by("-created_at", "-id"), 50
+    ).get_page(request.GET.get("page"))
+    return render(request, "discussion/notifications.html", {"page": page})

@@ -21,6 +21,12 @@ class NeedsConfig(AppConfig):
                 url=lambda need: reverse("needs:detail", args=[need.pk]),
             )
         )
+        from openbuy.accounts.models import Organisation
+
+        registry.register_followable(
+            Organisation,
+            lambda org: reverse("accounts:organisation-detail", args=[org.slug]),
+        )
         registry.register_moderatable(
             registry.Moderatable(
                 model=Need,

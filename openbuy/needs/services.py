@@ -5,17 +5,19 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 
 from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation, User
 from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
-from openbuy.discussion import moderation
-from openbuy.discussion.models import Visibility
+from openbuy.discussion import moderation, notifications
+from openbuy.discussion.models import Follow, Visibility
 from openbuy.needs.models import Area, Idea, IdeaSupport, Need, NeedAnswer, NeedsPolicy, Support
 
 # A need has to gather ten times the supports to outrank one raised this much later.
@@ -45,6 +47,10 @@ ALLOWED_MOVES = {
 }
 
 LIMITS = {"title": 150, "affects": 300, "place": 200, "description": 10_000, "evidence": 5_000}
+
+
+def _content_type(model) -> ContentType:
+    return ContentType.objects.get_for_model(model)
 
 
 def _require(user, perm: str, obj=None) -> None:
@@ -149,6 +155,15 @@ def need_raise(
                 actor, values["title"], values["description"], evidence_text
             ),
         )
+        if need.visibility == Visibility.VISIBLE:
+            Follow.objects.create(user=actor, content_type=_content_type(Need), object_id=need.pk)
+            if org is not None:
+                notifications.notify(
+                    user_ids=notifications.followers(org),
+                    message=f"New need for {org.name}: {need.title}",
+                    url=reverse("needs:detail", args=[need.pk]),
+                    exclude=actor.pk,
+                )
         audit.record(
             actor=actor,
             action="need.raised",
@@ -439,6 +454,20 @@ def need_answer(
             current.answered_at = now
             fields.append("answered_at")
         current.save(update_fields=fields)
+        url = reverse("needs:detail", args=[current.pk])
+        message = f"{org.name} marked “{current.title}” {Need.Status(status).label.lower()}"
+        if status == Need.Status.DUPLICATE:
+            message += ": you can move your support to the original in one click"
+        notifications.notify(
+            user_ids={
+                *notifications.followers(current),
+                *Support.objects.filter(need=current).values_list("user_id", flat=True),
+                current.author_id,
+            },
+            message=message,
+            url=url,
+            exclude=actor.pk,
+        )
         audit.record(
             actor=actor,
             action="need.answered",
@@ -560,6 +589,14 @@ def idea_propose(
             hot_score=hot_score(0, now),
             visibility=_first_visibility(actor, title, description),
         )
+        Follow.objects.create(user=actor, content_type=_content_type(Idea), object_id=idea.pk)
+        if need_obj is not None and idea.visibility == Visibility.VISIBLE:
+            notifications.notify(
+                user_ids=notifications.followers(need_obj),
+                message=f"A new idea for “{need_obj.title}”: {idea.title}",
+                url=reverse("needs:idea-detail", args=[idea.pk]),
+                exclude=actor.pk,
+            )
         audit.record(
             actor=actor,
             action="idea.proposed",
@@ -642,6 +679,16 @@ def idea_adopt(
         current.adopted_at = clock.now()
         current.status_reason = reason
         current.save(update_fields=["status", "adopted_by", "adopted_at", "status_reason"])
+        notifications.notify(
+            user_ids={
+                *notifications.followers(current),
+                *IdeaSupport.objects.filter(idea=current).values_list("user_id", flat=True),
+                current.proposer_id,
+            },
+            message=f"{org.name} adopted the idea “{current.title}”",
+            url=reverse("needs:idea-detail", args=[current.pk]),
+            exclude=actor.pk,
+        )
         audit.record(
             actor=actor,
             action="idea.adopted",

@@ -1,11 +1,14 @@
 from django.urls import path
 
 from openbuy.needs import views
+from openbuy.needs.feeds import NeedsFeed
 
 app_name = "needs"
 urlpatterns = [
     path("needs/", views.need_list, name="list"),
     path("needs/new/", views.need_create, name="create"),
+    path("needs/feed/", NeedsFeed(), name="feed"),
+    path("needs/feed/<str:kind>/<slug:slug>/", NeedsFeed(), name="feed-filtered"),
     path("needs/similar/", views.need_similar, name="similar"),
     path("needs/awaiting-answer/", views.need_awaiting, name="awaiting"),
     path("needs/<int:pk>/", views.need_detail, name="detail"),

@@ -69,10 +69,13 @@ def test_adding_a_member_with_errors_keeps_the_email(client, personas):
 
 def test_profile_name_change(client, personas):
     client.force_login(personas["resident"])
-    response = client.post(reverse("accounts:profile"), {"name": "  Rosa M. Reid "})
+    response = client.post(
+        reverse("accounts:profile"), {"name": "  Rosa M. Reid ", "email_notifications": "never"}
+    )
     assert response.status_code == 302
     personas["resident"].refresh_from_db()
     assert personas["resident"].name == "Rosa M. Reid"
+    assert personas["resident"].email_notifications == "never"
     response = client.post(reverse("accounts:profile"), {"name": ""})
     assert response.status_code == 400
 

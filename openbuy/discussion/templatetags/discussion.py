@@ -1,7 +1,7 @@
 from django import template
 
 from openbuy import clock
-from openbuy.discussion import registry, selectors, services
+from openbuy.discussion import notifications, registry, selectors, services
 from openbuy.discussion.forms import CommentForm
 from openbuy.discussion.views import content_label
 
@@ -25,4 +25,18 @@ def comments(context, target):
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "edit_until": clock.now() - services.EDIT_WINDOW,
+    }
+
+
+@register.inclusion_tag("discussion/_follow.html", takes_context=True)
+def follow_button(context, target):
+    """Follow / stop following ``target``; works without JavaScript."""
+    user = context.get("user")
+    return {
+        "target": target,
+        "label": content_label(target),
+        "following": notifications.is_following(user, target),
+        "user": user,
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
     }
