@@ -60,3 +60,9 @@ def bulk_posting(monkeypatch):
     monkeypatch.setattr(
         moderation, "LIMITS", {kind: (10**6, timedelta(minutes=1)) for kind in moderation.LIMITS}
     )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded files go to a temporary folder, never into var/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

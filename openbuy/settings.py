@@ -202,6 +202,12 @@ TIME_ZONE = env.time_zone("OPENBUY_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded files (evidence attached to needs). Served through views that check who may see them.
+MEDIA_ROOT = Path(env.str("OPENBUY_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
 STATIC_URL = "/static/"
 # Built by `npm run build` (see package.json); not committed.
 STATICFILES_DIRS = [BASE_DIR / "openbuy" / "static"]

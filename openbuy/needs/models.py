@@ -360,3 +360,31 @@ class Comparison(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} compared {self.first_id} and {self.second_id}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # The stored name is random; the name people see is kept in original_name.
+    import secrets
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"needs/{instance.need_id}/{secrets.token_hex(12)}.{suffix}"
+
+
+class Attachment(models.Model):
+    """A file of evidence for a need: a report, a photo, a spreadsheet."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

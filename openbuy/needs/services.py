@@ -18,7 +18,16 @@ from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.discussion import moderation, notifications
 from openbuy.discussion.models import Follow, Visibility
-from openbuy.needs.models import Area, Idea, IdeaSupport, Need, NeedAnswer, NeedsPolicy, Support
+from openbuy.needs.models import (
+    Area,
+    Attachment,
+    Idea,
+    IdeaSupport,
+    Need,
+    NeedAnswer,
+    NeedsPolicy,
+    Support,
+)
 
 # A need has to gather ten times the supports to outrank one raised this much later.
 HOT_DECAY_SECONDS = 7 * 24 * 3600
@@ -717,3 +726,75 @@ def idea_withdraw(*, actor: User, idea: Idea, reason: str = "") -> Idea:
             summary=f"{actor} withdrew the idea “{current.title}”",
         )
     return current
+
+
+# --- evidence files ---------------------------------------------------------------------------
+
+# What may be attached, recognised by the file's first bytes, not by its name.
+ATTACHMENT_TYPES = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "text/csv": (),
+    "text/plain": (),
+}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_PER_NEED = 5
+
+
+def _sniff(head: bytes, name: str) -> str | None:
+    for content_type, signatures in ATTACHMENT_TYPES.items():
+        if signatures and any(head.startswith(sig) for sig in signatures):
+            return content_type
+    # Text has no signature: accept .csv and .txt that decode as UTF-8 with no NUL bytes.
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in {"csv", "txt"} and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a character cut at the end of the sample is fine
+                return None
+        return "text/csv" if suffix == "csv" else "text/plain"
+    return None
+
+
+def attachment_add(*, actor: User, need: Need, upload) -> Attachment:
+    """Attach a file of evidence to a need: its author only, up to five files of 10 MB."""
+    if not actor.is_authenticated or actor.pk != need.author_id:
+        raise PermissionDenied("Only the person who raised the need can add files to it.")
+    moderation.ensure_can_post(actor)
+    if upload is None:
+        raise ValidationError({"file": "Choose a file"})
+    name = (getattr(upload, "name", "") or "file")[-200:]
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": "The file must be smaller than 10 MB"})
+    if upload.size == 0:
+        raise ValidationError({"file": "The file is empty"})
+    head = upload.read(2048)
+    upload.seek(0)
+    content_type = _sniff(head, name)
+    if content_type is None:
+        raise ValidationError({"file": "The file must be a PDF, PNG, JPEG, CSV or text file"})
+    with transaction.atomic():
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        if locked.attachments.count() >= ATTACHMENTS_PER_NEED:
+            raise ValidationError({"file": "A need can have at most 5 files"})
+        attachment = Attachment(
+            need=locked,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            created_at=clock.now(),
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        audit.record(
+            actor=actor,
+            action="need.file_added",
+            obj=locked,
+            organisation_id=locked.organisation_id,
+            summary=f"{actor} added the file “{name}” to “{locked.title}”",
+            after={"name": name, "type": content_type, "bytes": upload.size},
+        )
+    return attachment

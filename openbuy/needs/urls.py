@@ -14,6 +14,12 @@ urlpatterns = [
     path("needs/<int:pk>/", views.need_detail, name="detail"),
     path("needs/<int:pk>/support/", views.need_support, name="support"),
     path("needs/<int:pk>/answer/", views.need_answer, name="answer"),
+    path("needs/<int:pk>/files/", views.attachment_upload, name="attachment-upload"),
+    path(
+        "needs/<int:pk>/files/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
     path("needs/policy/<slug:slug>/", views.policy_edit, name="policy"),
     path("search/", views.search_page, name="search"),
     path("rankings/", views.round_list, name="rounds"),

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -27,7 +27,7 @@ from openbuy.needs.forms import (
     PolicyForm,
     RoundForm,
 )
-from openbuy.needs.models import Area, Idea, Need, RankingRound
+from openbuy.needs.models import Area, Attachment, Idea, Need, RankingRound
 from openbuy.ui.forms import apply_errors
 
 PAGE_SIZE = 20
@@ -136,6 +136,8 @@ def _detail_context(request, need, answer_form=None):
         "now": clock.now(),
         "evidence": [line for line in need.evidence.splitlines() if line],
         "ideas": selectors.ideas_for_need(need),
+        "attachments": list(need.attachments.all()),
+        "can_attach": request.user.is_authenticated and request.user.pk == need.author_id,
         "can_change_policy": need.organisation is not None
         and can(request.user, "needs.change_policy", need.organisation),
     }
@@ -502,3 +504,37 @@ def search_page(request):
             "hits": hits,
         },
     )
+
+
+# --- evidence files ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    need = get_object_or_404(Need, pk=pk)
+    try:
+        services.attachment_add(actor=request.user, need=need, upload=request.FILES.get("file"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The file has been added.")
+    return redirect(f"{reverse('needs:detail', args=[pk])}#evidence-files")
+
+
+def attachment_download(request, pk: int, attachment_id: int):
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("need", "need__author"), pk=attachment_id, need_id=pk
+    )
+    need = attachment.need
+    if moderation.withheld_from(request.user, need.author, need.visibility):
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=attachment.content_type not in {"image/png", "image/jpeg", "application/pdf"},
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

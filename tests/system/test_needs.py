@@ -222,3 +222,18 @@ def test_a_ranking_round_over_five_needs_produces_scores(browser, live_server, p
     ]
     assert len(scores) == 5 and max(scores) > 50 > min(scores)
     femi.page.context.close()
+
+
+def test_the_author_uploads_evidence(browser, live_server, personas, tmp_path):
+    need = Need.objects.get()
+    report = tmp_path / "lift-report.pdf"
+    report.write_bytes(b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
+    femi = new_steps(browser, live_server)
+    femi.sign_in("femi@example.org", PASSWORD)
+    femi.visit(f"/needs/{need.pk}/")
+    femi.page.set_input_files("input[name=file]", str(report))
+    femi.page.get_by_role("button", name="Upload file").click()
+    femi.page.wait_for_load_state()
+    femi.check()
+    assert femi.page.get_by_role("link", name="lift-report.pdf").count() == 1
+    femi.page.context.close()
