@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("OPENBUY_CSRF_TRUSTED_ORIGINS")
 
 SERVICE_NAME = env.str("OPENBUY_SERVICE_NAME", "openbuy")
+# How many open reports hold a need, idea or comment until a moderator decides.
+REPORTS_TO_HOLD = env.int("OPENBUY_REPORTS_TO_HOLD", 3, minimum=1)
 # The site's public address, for links in emails and feeds.
 SITE_URL = env.str("OPENBUY_SITE_URL", "http://127.0.0.1:8000")
 # ISO 4217 code for amounts shown without one (cost bands, budgets).

@@ -3,11 +3,12 @@ from datetime import datetime
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
 
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
-from openbuy.discussion import moderation, registry, selectors, services
-from openbuy.discussion.models import Comment, Visibility
+from openbuy.discussion import moderation, notifications, registry, selectors, services
+from openbuy.discussion.models import Comment, Notification, Visibility
 
 router = Router(tags=["discussion"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -129,3 +130,50 @@ def report_create(request, payload: ReportIn):
         detail=payload.detail,
     )
     return Status(201, None)
+
+
+class FollowIn(Schema):
+    target: str = Field(description="e.g. needs.need:12, needs.idea:3 or accounts.organisation:1")
+
+
+class FollowOut(Schema):
+    target: str
+    following: bool
+
+
+def _followable(reference: str):
+    label, _, object_id = reference.partition(":")
+    target = notifications.followable_target(label, int(object_id)) if object_id.isdigit() else None
+    if target is None:
+        raise Http404
+    return target
+
+
+@router.post("/follows", response={200: FollowOut, **ERRORS}, summary="Follow something")
+def follow_create(request, payload: FollowIn):
+    notifications.follow(actor=request.auth, target=_followable(payload.target))
+    return {"target": payload.target, "following": True}
+
+
+@router.delete("/follows", response={200: FollowOut, **ERRORS}, summary="Stop following")
+def follow_delete(request, target: str):
+    notifications.unfollow(actor=request.auth, target=_followable(target))
+    return {"target": target, "following": False}
+
+
+class NotificationOut(Schema):
+    id: int
+    message: str
+    url: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get(
+    "/notifications",
+    response={200: list[NotificationOut], **ERRORS},
+    summary="Your notifications, newest first",
+)
+@paginate(LimitOffsetPagination)
+def notification_list(request):
+    return Notification.objects.filter(user=request.auth).order_by("-created_at", "-id")

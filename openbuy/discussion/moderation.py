@@ -41,7 +41,7 @@ LIMITS = {
 
 
 def reports_to_hold() -> int:
-    return getattr(settings, "REPORTS_TO_HOLD", 3)
+    return settings.REPORTS_TO_HOLD
 
 
 def looks_like_spam(author: User, text: str) -> bool:

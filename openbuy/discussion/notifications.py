@@ -27,6 +27,18 @@ def _followable(target: Model) -> None:
         raise ValidationError("This cannot be followed.")
 
 
+def followable_target(label: str, object_id: int) -> Model | None:
+    """The object behind ``app.model`` and an id, if it exists and can be followed."""
+    if not registry.followable_label(label):
+        return None
+    app_label, _, model_name = label.partition(".")
+    content_type = ContentType.objects.filter(app_label=app_label, model=model_name).first()
+    model = content_type.model_class() if content_type is not None else None
+    if model is None:
+        return None
+    return model._default_manager.filter(pk=object_id).first()
+
+
 def follow(*, actor: User, target: Model) -> bool:
     if not actor.is_authenticated:
         raise PermissionDenied("Sign in to follow.")

@@ -216,13 +216,7 @@ def moderation_decide(request, label: str, object_id: int):
 
 
 def _followable_target(label: str, object_id: int):
-    if not registry.followable_label(label):
-        raise Http404
-    app_label, _, model = label.partition(".")
-    content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
-    if content_type is None:
-        raise Http404
-    target = content_type.model_class()._default_manager.filter(pk=object_id).first()
+    target = notifications.followable_target(label, object_id)
     if target is None:
         raise Http404
     return target

@@ -333,7 +333,9 @@ class HitOut(Schema):
     auth=optional_auth,
     summary="Full-text search over needs and ideas (the best 50 matches)",
 )
-def search_endpoint(request, q: str, kind: str = "", area: str = ""):
+def search_endpoint(
+    request, q: str, kind: str = "", area: str = "", status: str = "", organisation: str = ""
+):
     return [
         {
             "kind": hit.kind,
@@ -342,5 +344,7 @@ def search_endpoint(request, q: str, kind: str = "", area: str = ""):
             "title_html": str(hit.title),
             "snippet_html": str(hit.snippet),
         }
-        for hit in search.search(q[:200], kind=kind, area=area)
+        for hit in search.search(
+            q[:200], kind=kind, area=area, status=status, organisation=organisation
+        )
     ]

@@ -79,7 +79,9 @@ def _raw_hits(words: list[str], kind: str) -> list[tuple[str, int, str, str]]:
         return [(row[0], int(row[1]), row[2], row[3]) for row in cursor.fetchall()]
 
 
-def search(query: str, *, kind: str = "", area: str = "", status: str = "") -> list[Hit]:
+def search(
+    query: str, *, kind: str = "", area: str = "", status: str = "", organisation: str = ""
+) -> list[Hit]:
     """The best matches (at most 50), best first. Three queries whatever the data size."""
     words = _words(query)
     if not words:
@@ -92,11 +94,15 @@ def search(query: str, *, kind: str = "", area: str = "", status: str = "") -> l
         needs = needs.filter(area__slug=area)
     if status:
         needs = needs.filter(status=status)
+    if organisation:
+        needs = needs.filter(organisation__slug=organisation)
     ideas = visible_ideas().filter(pk__in=idea_ids).select_related("need")
     if area:
         ideas = ideas.filter(need__area__slug=area)
     if status:
         ideas = ideas.filter(status=status)
+    if organisation:
+        ideas = ideas.filter(need__organisation__slug=organisation)
     found: dict[tuple[str, int], Need | Idea] = {}
     if need_ids:
         found.update({("need", n.pk): n for n in needs})

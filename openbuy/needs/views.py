@@ -492,7 +492,15 @@ def search_page(request):
     query = request.GET.get("q", "")[:200]
     kind = request.GET.get("kind", "")
     area = request.GET.get("area", "")
-    hits = search.search(query, kind=kind, area=area) if query.strip() else []
+    organisation = request.GET.get("organisation", "")
+    status = request.GET.get("status", "")
+    if status not in Need.Status.values and status not in Idea.Status.values:
+        status = ""
+    hits = (
+        search.search(query, kind=kind, area=area, status=status, organisation=organisation)
+        if query.strip()
+        else []
+    )
     return render(
         request,
         "needs/search.html",
@@ -501,6 +509,12 @@ def search_page(request):
             "kind": kind,
             "area": area,
             "areas": Area.objects.filter(is_active=True).values_list("slug", "name"),
+            "organisation": organisation,
+            "organisations": Organisation.objects.filter(kind=Organisation.Kind.BUYER).values_list(
+                "slug", "name"
+            ),
+            "status": status,
+            "statuses": [("", "Any status"), *Need.Status.choices, ("withdrawn", "Withdrawn")],
             "hits": hits,
         },
     )
