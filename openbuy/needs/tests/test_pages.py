@@ -325,3 +325,17 @@ def test_moving_support_from_a_duplicate_page(client, personas, raise_need):
     response = client.post(reverse("needs:support", args=[copy.pk]), {"action": "move"})
     assert response["Location"] == reverse("needs:detail", args=[original.pk])
     assert Support.objects.get(user=personas["supplier"]).need == original
+
+
+def test_site_admins_manage_areas_in_the_admin(client, personas):
+    from openbuy.needs.models import Area
+
+    client.force_login(personas["admin"])
+    response = client.post("/admin/needs/area/add/", {
+        "code": "LOCAL-01", "name": "Community gardens", "slug": "community-gardens",
+        "is_active": "on",
+    })
+    assert response.status_code == 302
+    assert Area.objects.filter(slug="community-gardens").exists()
+    client.force_login(personas["buyer"])
+    assert client.get("/admin/needs/area/").status_code == 302
