@@ -130,6 +130,10 @@ class Need(models.Model):
             models.Index(fields=["status", "-support_count"], name="need_status_supports"),
             models.Index(fields=["status", "-created_at"], name="need_status_newest"),
             models.Index(fields=["answer_due_at"], name="need_answer_due"),
+            # The default lists filter on nothing but visibility: these serve their sorts.
+            models.Index(fields=["-hot_score", "-id"], name="need_hot"),
+            models.Index(fields=["-support_count", "-id"], name="need_supported"),
+            models.Index(fields=["-created_at", "-id"], name="need_newest"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -331,10 +331,15 @@ def test_site_admins_manage_areas_in_the_admin(client, personas):
     from openbuy.needs.models import Area
 
     client.force_login(personas["admin"])
-    response = client.post("/admin/needs/area/add/", {
-        "code": "LOCAL-01", "name": "Community gardens", "slug": "community-gardens",
-        "is_active": "on",
-    })
+    response = client.post(
+        "/admin/needs/area/add/",
+        {
+            "code": "LOCAL-01",
+            "name": "Community gardens",
+            "slug": "community-gardens",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     assert Area.objects.filter(slug="community-gardens").exists()
     client.force_login(personas["buyer"])
