@@ -158,6 +158,9 @@ class IdeaQuery(Schema):
     sort: str = "newest"
     status: str = ""
     need: int | None = None
+    area: str = ""
+    organisation: str = ""
+    place: str = ""
     seed: int = 1
 
 

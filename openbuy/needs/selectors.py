@@ -169,6 +169,10 @@ class IdeaFilters:
     sort: str = "random"
     status: str = ""
     need: int | None = None
+    # Ideas take their area, organisation and place from the need they answer.
+    area: str = ""
+    organisation: str = ""
+    place: str = ""
     seed: int = 1
 
 
@@ -178,6 +182,15 @@ def idea_list(filters: IdeaFilters, *, user=None) -> QuerySet[Idea]:
         qs = qs.filter(status=filters.status)
     if filters.need:
         qs = qs.filter(need_id=filters.need)
+    if filters.area:
+        qs = qs.filter(need__area__slug=filters.area)
+    if filters.organisation:
+        qs = qs.filter(
+            Q(need__organisation__slug=filters.organisation)
+            | Q(adopted_by__slug=filters.organisation)
+        )
+    if filters.place:
+        qs = qs.filter(need__place__icontains=filters.place)
     if user is not None and user.is_authenticated:
         qs = qs.annotate(
             supported=Exists(IdeaSupport.objects.filter(idea=OuterRef("pk"), user=user))

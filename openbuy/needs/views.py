@@ -262,7 +262,12 @@ def idea_list(request):
     sort = request.GET.get("sort") if request.GET.get("sort") in selectors.SORTS else "random"
     status = request.GET.get("status", "")
     filters = selectors.IdeaFilters(
-        sort=sort, status=status if status in Idea.Status.values else "", seed=_seed(request)
+        sort=sort,
+        status=status if status in Idea.Status.values else "",
+        area=request.GET.get("area", "")[:80],
+        organisation=request.GET.get("organisation", "")[:80],
+        place=request.GET.get("place", "")[:200],
+        seed=_seed(request),
     )
     page = Paginator(selectors.idea_list(filters, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -278,6 +283,10 @@ def idea_list(request):
             "filters": filters,
             "sorts": selectors.SORTS.items(),
             "statuses": Idea.Status.choices,
+            "areas": Area.objects.filter(is_active=True).values_list("slug", "name"),
+            "organisations": Organisation.objects.filter(kind=Organisation.Kind.BUYER).values_list(
+                "slug", "name"
+            ),
             "query": query.urlencode(),
             "currency": settings.CURRENCY,
         },

@@ -194,3 +194,15 @@ def test_member_list_endpoint_queries_are_constant(
     with django_assert_num_queries(2):  # the organisation, then its members with their users
         response = client.get("/api/v1/organisations/riverside-borough-council/members")
     assert len(response.json()) == 3 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_token_lists_have_constant_queries(client, personas, django_assert_num_queries, extra):
+    for i in range(extra):
+        services.api_token_create(actor=personas["supplier"], name=f"t{i}")
+    client.force_login(personas["supplier"])
+    client.get("/account/tokens/")
+    with django_assert_num_queries(3):  # session, user, tokens
+        assert client.get("/account/tokens/").status_code == 200
+    with django_assert_num_queries(3):
+        assert client.get("/api/v1/tokens").status_code == 200

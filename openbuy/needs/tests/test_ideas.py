@@ -150,7 +150,7 @@ def test_idea_lists_have_constant_queries(
         propose(title=f"Idea {i}", on_behalf_of="patel-mobility-co-operative")
     client.force_login(personas["resident"])
     client.get(reverse("needs:idea-list"))
-    with django_assert_num_queries(4):  # session, user, count, page
+    with django_assert_num_queries(6):  # session, user, areas, buyers, count, page
         assert client.get(reverse("needs:idea-list"), {"sort": "hot"}).status_code == 200
     client.logout()
     with django_assert_num_queries(2):
@@ -177,3 +177,14 @@ def test_idea_api(client, personas, raise_need):
         f"/api/v1/ideas/{pk}/adopt", {"reason": "We will"}, content_type="application/json"
     )
     assert response.json()["adopted_by"] == "riverside-borough-council"
+
+
+def test_idea_filters_follow_the_need(client, personas, propose, raise_need):
+    need = raise_need(place="Riverside station")
+    propose(title="For the station", need=need.pk)
+    propose(title="On its own")
+    html = client.get(reverse("needs:idea-list"), {"place": "riverside"}).content.decode()
+    assert "For the station" in html and "On its own" not in html
+    body = client.get("/api/v1/ideas", {"organisation": "riverside-borough-council"}).json()
+    assert [i["title"] for i in body["items"]] == ["For the station"]
+    assert client.get("/api/v1/ideas", {"area": "nope"}).json()["count"] == 0

@@ -73,3 +73,27 @@ def test_follow_and_notification_api(client, personas, raise_need):
     assert body["count"] == 1 and "under consideration" in body["items"][0]["message"]
     response = client.delete(f"/api/v1/follows?target=needs.need:{need.pk}")
     assert response.json()["following"] is False
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_more_list_endpoints_are_constant(
+    client, personas, raise_need, bulk_posting, django_assert_num_queries, count
+):
+    from openbuy.discussion import services as comments
+
+    need = raise_need()
+    for i in range(count):
+        comments.comment_post(actor=personas["supplier"], target=need, body=f"c{i}")
+        services.need_answer(
+            actor=personas["buyer"],
+            need=need,
+            status="considering" if i % 2 == 0 else "open",
+            reason=f"r{i}",
+        )
+    client.get(f"/api/v1/comments?target=needs.need:{need.pk}")
+    with django_assert_num_queries(2):  # the need, its comments
+        client.get(f"/api/v1/comments?target=needs.need:{need.pk}")
+    with django_assert_num_queries(2):  # the need, its answers
+        client.get(f"/api/v1/needs/{need.pk}/answers")
+    with django_assert_num_queries(1):
+        client.get("/api/v1/areas")
