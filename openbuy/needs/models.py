@@ -68,7 +68,27 @@ class NeedsPolicy(models.Model):
         return f"Needs policy of {self.organisation}"
 
 
-class Need(models.Model):
+class Supportable(models.Model):
+    """What needs and ideas share: supports counted on the row, a hot score, moderation."""
+
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Kept exact by the support services, in the support's own transaction (see ADR 010).
+    support_count = models.PositiveIntegerField(default=0)
+    frontline_support_count = models.PositiveIntegerField(default=0)
+    hot_score = models.FloatField(default=0.0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def resident_support_count(self) -> int:
+        return self.support_count - self.frontline_support_count
+
+
+class Need(Supportable):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CONSIDERING = "considering", "Under consideration"
@@ -104,14 +124,6 @@ class Need(models.Model):
     )
     author_is_frontline = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    # Kept exact by services.need_support / need_unsupport, in the support's own transaction.
-    support_count = models.PositiveIntegerField(default=0)
-    frontline_support_count = models.PositiveIntegerField(default=0)
-    hot_score = models.FloatField(default=0.0)
     # Set when supports first reach the organisation's threshold; the answer is due then + days.
     threshold_reached_at = models.DateTimeField(null=True, blank=True)
     answer_due_at = models.DateTimeField(null=True, blank=True)
@@ -152,10 +164,6 @@ class Need(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
-
-    @property
-    def resident_support_count(self) -> int:
-        return self.support_count - self.frontline_support_count
 
     def is_overdue(self, now) -> bool:
         due = self.answer_due_at
@@ -206,7 +214,7 @@ class NeedAnswer(models.Model):
         return f"{self.need}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-class Idea(models.Model):
+class Idea(Supportable):
     """A proposed answer: to a need, or to a problem nobody has raised yet."""
 
     class Status(models.TextChoices):
@@ -241,13 +249,6 @@ class Idea(models.Model):
         help_text="The supplier or social enterprise the proposer speaks for, if any.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    support_count = models.PositiveIntegerField(default=0)
-    frontline_support_count = models.PositiveIntegerField(default=0)
-    hot_score = models.FloatField(default=0.0)
     adopted_by = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -282,10 +283,6 @@ class Idea(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
-
-    @property
-    def resident_support_count(self) -> int:
-        return self.support_count - self.frontline_support_count
 
 
 class IdeaSupport(models.Model):
