@@ -9,6 +9,7 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from openbuy.accounts.models import Organisation
 from openbuy.audit.selectors import public_events
+from openbuy.needs.selectors import visible_ideas, visible_needs
 
 
 def home(request):
@@ -19,6 +20,8 @@ def home(request):
             "buyer_count": Organisation.objects.filter(kind=Organisation.Kind.BUYER).count(),
             "supplier_count": Organisation.objects.filter(kind=Organisation.Kind.SUPPLIER).count(),
             "recent_events": public_events()[:5],
+            "need_count": visible_needs().count(),
+            "idea_count": visible_ideas().count(),
         },
     )
 

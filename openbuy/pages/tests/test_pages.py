@@ -27,6 +27,23 @@ def test_home_explains_the_platform_to_a_first_time_visitor(client, personas):
     assert "govuk-header__logotype-crown" not in html and "GDS Transport" not in html
 
 
+def test_home_counts_needs_and_ideas(client, personas):
+    from openbuy.needs import services
+    from openbuy.needs.areas import load_cpv_divisions
+    from openbuy.needs.models import Area
+
+    load_cpv_divisions(Area)
+    services.need_raise(
+        actor=personas["resident"],
+        title="Lift",
+        description="d",
+        affects="a",
+        area=Area.objects.first(),
+    )
+    html = client.get("/").content.decode()
+    assert "1 need raised" in html and "0 ideas proposed" in html
+
+
 def test_signed_in_home_names_the_person(client, personas):
     client.force_login(personas["resident"])
     html = client.get("/").content.decode()
