@@ -197,7 +197,7 @@ def need_support(request, pk: int):
         return render(request, "needs/_support.html", {"need": need, "note": note})
     if note:
         messages.success(request, note)
-    return redirect(request.POST.get("next") or reverse("needs:detail", args=[pk]))
+    return redirect("needs:detail", pk=pk)
 
 
 @login_required

@@ -344,3 +344,13 @@ def test_site_admins_manage_areas_in_the_admin(client, personas):
     assert Area.objects.filter(slug="community-gardens").exists()
     client.force_login(personas["buyer"])
     assert client.get("/admin/needs/area/").status_code == 302
+
+
+def test_support_never_redirects_off_the_site(client, personas, raise_need):
+    need = raise_need()
+    client.force_login(personas["resident"])
+    response = client.post(
+        reverse("needs:support", args=[need.pk]),
+        {"action": "support", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("needs:detail", args=[need.pk])
