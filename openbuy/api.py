@@ -78,6 +78,12 @@ def on_unauthenticated(request, exc):
     return api.create_response(request, {"detail": message}, status=401)
 
 
+@api.exception_handler(OverflowError)
+def on_overflow(request, exc):
+    # A number in the path or query too large for the database: nothing can have that id.
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -79,7 +79,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.name or self.email
+        # Shown in public (summaries, the activity log): never the email address.
+        return self.name or f"Account {self.pk}"
 
     def get_full_name(self) -> str:
         return self.name

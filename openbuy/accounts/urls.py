@@ -10,11 +10,11 @@ urlpatterns = [
     path("organisations/<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
     path("organisations/<slug:slug>/members/", views.member_add, name="member-add"),
     path(
-        "organisations/<slug:slug>/members/<int:membership_id>/",
+        "organisations/<slug:slug>/members/<id:membership_id>/",
         views.member_change,
         name="member-change",
     ),
     path("account/", views.profile, name="profile"),
     path("account/tokens/", views.tokens, name="tokens"),
-    path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("account/tokens/<id:token_id>/revoke/", views.token_revoke, name="token-revoke"),
 ]

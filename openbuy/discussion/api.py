@@ -89,7 +89,10 @@ def _flatten(nodes) -> list:
     summary="The discussion of a need or idea, oldest first, replies after their parent",
 )
 def comment_list(request, target: str):
-    roots, _ = selectors.thread(_target(target))
+    obj = _target(target)
+    if moderation.withheld(request.auth, obj):
+        raise Http404
+    roots, _ = selectors.thread(obj)
     return [_out(c, request.auth) for c in _flatten(roots)]
 
 

@@ -78,6 +78,20 @@ def withheld_from(viewer, author: User, visibility: str) -> bool:
     return not (signed_in and (viewer.pk == author.pk or viewer.is_moderator))
 
 
+def withheld(viewer, obj: Model) -> bool:
+    """Whether a registered need, idea or comment is kept from ``viewer`` (see withheld_from)."""
+    kind = registry.moderatable(obj._meta.label_lower)
+    if kind is None:
+        return False
+    return withheld_from(viewer, getattr(obj, kind.author_field), _visibility(obj, kind))
+
+
+def ensure_reachable(actor, obj: Model) -> None:
+    """Nobody supports, answers or comments on what they are not allowed to see."""
+    if withheld(actor, obj):
+        raise PermissionDenied("This is waiting for a moderator, or has been hidden.")
+
+
 def ensure_can_post(author: User) -> None:
     if author.blocked_at is not None:
         raise PermissionDenied("This account has been blocked by a moderator.")

@@ -59,6 +59,7 @@ def comment_post(
         raise ValidationError("Comments are not open on this.")
     if not kind.is_open(target):
         raise ValidationError("Comments are closed here.")
+    moderation.ensure_reachable(actor, target)
     body, stance = _clean(body, stance)
     recent = Comment.objects.filter(author=actor, created_at__gte=moderation.since("comment"))
     moderation.check_rate(actor, "comment", recent.count())
@@ -110,6 +111,7 @@ def comment_edit(*, actor: User, comment: Comment, body: str, stance: str = "") 
     """Authors may correct a comment for 15 minutes; the earlier text stays visible."""
     if not actor.is_authenticated or comment.author_id != actor.pk:
         raise PermissionDenied("You can only edit your own comments.")
+    moderation.ensure_can_post(actor)
     body, stance = _clean(body, stance)
     now = clock.now()
     with transaction.atomic():

@@ -107,6 +107,8 @@ def comment_history(request, pk: int):
     kind, target = _target(
         f"{comment.content_type.app_label}.{comment.content_type.model}", comment.object_id
     )
+    if moderation.withheld(request.user, target) or moderation.withheld(request.user, comment):
+        raise Http404
     return render(
         request,
         "discussion/comment_history.html",

@@ -129,7 +129,7 @@ def _answer_out(answer) -> dict:
     "/needs/{pk}/answers", response={200: list[AnswerOut], 404: ErrorOut}, auth=optional_auth
 )
 def answer_list(request, pk: int):
-    need = get_object_or_404(Need, pk=pk)
+    need = _get(request, pk)
     return [_answer_out(a) for a in selectors.need_answers(need)]
 
 
@@ -157,7 +157,7 @@ def answer_create(request, pk: int, payload: AnswerIn):
 class IdeaQuery(Schema):
     sort: str = "newest"
     status: str = ""
-    need: int | None = None
+    need: int | None = Field(None, ge=1, le=2**63 - 1)
     area: str = ""
     organisation: str = ""
     place: str = ""
@@ -264,13 +264,14 @@ class ComparisonIn(Schema):
 
 
 def _round_out(ranking_round: RankingRound) -> dict:
+    scores = ranking.scores(ranking_round)
     return {
         "id": ranking_round.pk,
         "organisation": ranking_round.organisation.slug,
         "title": ranking_round.title,
         "question": ranking_round.question,
         "status": ranking_round.status,
-        "needs": sorted(ranking_round.needs.values_list("pk", flat=True)),
+        "needs": sorted(s.need.pk for s in scores["all"]),
         "scores": {
             group: [
                 {
@@ -283,7 +284,7 @@ def _round_out(ranking_round: RankingRound) -> dict:
                 }
                 for s in rows
             ]
-            for group, rows in ranking.scores(ranking_round).items()
+            for group, rows in scores.items()
         },
     }
 

@@ -25,6 +25,7 @@ from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.discussion import moderation
 from openbuy.needs.models import Comparison, Need, RankingRound
+from openbuy.needs.selectors import visible_needs
 from openbuy.needs.services import is_frontline_of
 
 MIN_NEEDS, MAX_NEEDS = 2, 50
@@ -48,7 +49,7 @@ def round_open(
         errors["title"] = "Must be 150 characters or fewer"
     ids = {n.pk if isinstance(n, Need) else int(n) for n in needs}
     chosen = list(
-        Need.objects.filter(pk__in=ids, organisation=organisation, status__in=Need.OPEN_STATUSES)
+        visible_needs().filter(pk__in=ids, organisation=organisation, status__in=Need.OPEN_STATUSES)
     )
     if len(chosen) != len(ids):
         errors["needs"] = "Choose only open needs addressed to your organisation"
@@ -77,6 +78,11 @@ def round_open(
     return ranking
 
 
+def _round_needs(ranking: RankingRound):
+    """The round's needs that anyone may see: a need hidden by a moderator leaves the round."""
+    return visible_needs().filter(ranking_rounds=ranking)
+
+
 def round_close(*, actor: User, ranking: RankingRound) -> RankingRound:
     if not can(actor, "needs.change_policy", ranking.organisation):
         raise PermissionDenied("Only the organisation's buyers can close the round.")
@@ -101,7 +107,7 @@ def round_close(*, actor: User, ranking: RankingRound) -> RankingRound:
 def next_pair(ranking: RankingRound, user, *, rng: random.Random | None = None):
     """The pair this person should see next, or None when they have answered every pair."""
     rng = rng or random.Random()  # noqa: S311 - fairness, not security
-    need_ids = sorted(ranking.needs.values_list("pk", flat=True))
+    need_ids = sorted(_round_needs(ranking).values_list("pk", flat=True))
     pairs = list(combinations(need_ids, 2))
     answered: set[tuple[int, int]] = set()
     if getattr(user, "is_authenticated", False):
@@ -142,10 +148,19 @@ def compare(
     # Asked of the database at the moment of the write: the round may have closed since.
     if not RankingRound.objects.filter(pk=ranking.pk, status=RankingRound.Status.OPEN).exists():
         raise ValidationError("This ranking round has closed.")
-    left_id = left.pk if isinstance(left, Need) else int(left)
-    right_id = right.pk if isinstance(right, Need) else int(right)
-    winner_id = None if winner is None else (winner.pk if isinstance(winner, Need) else int(winner))
-    in_round = set(ranking.needs.filter(pk__in=[left_id, right_id]).values_list("pk", flat=True))
+    try:
+        left_id = left.pk if isinstance(left, Need) else int(left)
+        right_id = right.pk if isinstance(right, Need) else int(right)
+        winner_id = (
+            None if winner is None else (winner.pk if isinstance(winner, Need) else int(winner))
+        )
+    except (TypeError, ValueError):
+        raise ValidationError("That pair is not part of this round.") from None
+    if not all(0 < i < 2**63 for i in (left_id, right_id, winner_id or 1)):
+        raise ValidationError("That pair is not part of this round.")
+    in_round = set(
+        _round_needs(ranking).filter(pk__in=[left_id, right_id]).values_list("pk", flat=True)
+    )
     if left_id == right_id or in_round != {left_id, right_id}:
         raise ValidationError("That pair is not part of this round.")
     if winner_id is not None and winner_id not in in_round:
@@ -177,7 +192,7 @@ class Score:
 
 def scores(ranking: RankingRound) -> dict[str, list[Score]]:
     """Scores for everyone, for frontline staff and for everyone else, best first."""
-    needs = list(ranking.needs.all())
+    needs = list(_round_needs(ranking))
     rows = list(
         Comparison.objects.filter(round=ranking).values("first", "second", "winner", "is_frontline")
     )

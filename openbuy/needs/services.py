@@ -250,6 +250,7 @@ def need_support(*, actor: User, need: Need) -> bool:
     moderation.ensure_can_post(actor)
     with transaction.atomic():
         current = Need.objects.select_for_update().get(pk=need.pk)
+        moderation.ensure_reachable(actor, current)
         if not current.is_open:
             raise ValidationError("This need has been answered and no longer takes supports.")
         _check_budget(actor, current)
@@ -568,7 +569,7 @@ def idea_propose(
     if need not in (None, ""):
         need_pk = str(need.pk if isinstance(need, Need) else need)
         need_obj = Need.objects.filter(pk=need_pk).first() if need_pk.isdigit() else None
-        if need_obj is None:
+        if need_obj is None or moderation.withheld(actor, need_obj):
             errors["need"] = "That need does not exist"
         elif not need_obj.is_open:
             errors["need"] = "That need has been answered; propose the idea on its own instead"
@@ -633,6 +634,7 @@ def idea_support(*, actor: User, idea: Idea) -> bool:
         current = (
             Idea.objects.select_for_update(of=("self",)).select_related("need").get(pk=idea.pk)
         )
+        moderation.ensure_reachable(actor, current)
         if not current.is_open:
             raise ValidationError("This idea no longer takes supports.")
         frontline = is_frontline_of(actor, idea_organisation_id(current))

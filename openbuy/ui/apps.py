@@ -7,3 +7,10 @@ class UiConfig(AppConfig):
     name = "openbuy.ui"
     label = "ui"
     verbose_name = "User interface"
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from openbuy.ui.converters import IdConverter
+
+        register_converter(IdConverter, "id")

@@ -91,9 +91,9 @@ def test_more_list_endpoints_are_constant(
             reason=f"r{i}",
         )
     client.get(f"/api/v1/comments?target=needs.need:{need.pk}")
-    with django_assert_num_queries(2):  # the need, its comments
+    with django_assert_num_queries(3):  # the need, its author (moderation), its comments
         client.get(f"/api/v1/comments?target=needs.need:{need.pk}")
-    with django_assert_num_queries(2):  # the need, its answers
+    with django_assert_num_queries(2):  # the need with its author, its answers
         client.get(f"/api/v1/needs/{need.pk}/answers")
     with django_assert_num_queries(1):
         client.get("/api/v1/areas")

@@ -354,3 +354,62 @@ def test_support_never_redirects_off_the_site(client, personas, raise_need):
         {"action": "support", "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("needs:detail", args=[need.pk])
+
+
+def test_absurd_numbers_are_not_found_not_errors(client, personas, raise_need):
+    need = raise_need()
+    huge = "9" * 30
+    assert client.get(f"/needs/{huge}/").status_code == 404
+    assert client.get(f"/api/v1/needs/{huge}").status_code in {404, 422}
+    assert client.get(f"/api/v1/ideas?need={huge}").status_code == 422
+    client.force_login(personas["resident"])
+    from openbuy.needs import ranking
+
+    round_ = ranking.round_open(
+        actor=personas["buyer"],
+        organisation=personas["council"],
+        title="R",
+        needs=[need, raise_need("Other")],
+    )
+    response = client.post(
+        reverse("needs:round-compare", args=[round_.pk]),
+        {"left": huge, "right": need.pk, "choice": "skip"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    response = client.post(
+        f"/api/v1/rankings/{round_.pk}/comparisons",
+        {"left": int(huge), "right": need.pk, "winner": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+
+
+def test_hidden_needs_stay_hidden_everywhere(client, personas, raise_need):
+    from openbuy.discussion import moderation
+    from openbuy.discussion import services as comments
+    from openbuy.needs import ranking
+
+    need = raise_need()
+    other = raise_need("Other need")
+    comment = comments.comment_post(actor=personas["supplier"], target=need, body="Hello")
+    round_ = ranking.round_open(
+        actor=personas["buyer"], organisation=personas["council"], title="R", needs=[need, other]
+    )
+    moderation.decide(actor=personas["moderator"], target=need, decision="hide", reason="x")
+    need.refresh_from_db()  # as the next request would load it
+    assert client.get(f"/api/v1/comments?target=needs.need:{need.pk}").status_code == 404
+    assert client.get(f"/api/v1/needs/{need.pk}/answers").status_code == 404
+    assert client.get(reverse("discussion:history", args=[comment.pk])).status_code == 404
+    assert need.title not in client.get(f"/api/v1/rankings/{round_.pk}").content.decode()
+    assert need.title not in client.get(reverse("needs:round", args=[round_.pk])).content.decode()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    with pytest.raises(PermissionDenied):
+        services.need_support(actor=personas["evaluator"], need=need)
+    with pytest.raises(PermissionDenied):
+        comments.comment_post(actor=personas["evaluator"], target=need, body="x")
+    with pytest.raises(ValidationError):
+        services.idea_propose(actor=personas["evaluator"], title="x", description="y", need=need.pk)
+    # Its author and the moderators still reach it.
+    services.need_support(actor=personas["moderator"], need=need)

@@ -136,7 +136,7 @@ def test_round_pages(client, personas, round_, five):
         {"left": "x", "right": five[1].pk, "choice": "skip"},
         follow=True,
     )
-    assert "could not be read" in response.content.decode()
+    assert "That pair is not part of this round." in response.content.decode()
     assert client.get(reverse("needs:rounds")).status_code == 200
     client.force_login(personas["buyer"])
     page = client.get(reverse("needs:round-create", args=["riverside-borough-council"]))
