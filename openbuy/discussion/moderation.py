@@ -36,6 +36,8 @@ LIMITS = {
     "comment": (10, timedelta(minutes=10)),
     "need": (5, timedelta(hours=1)),
     "idea": (5, timedelta(hours=1)),
+    "suggestion": (10, timedelta(hours=1)),
+    "annotation": (10, timedelta(minutes=10)),
     "report": (20, timedelta(hours=1)),
 }
 

@@ -80,6 +80,22 @@ def followers(target: Model) -> list[int]:
     )
 
 
+def followers_of_any(targets: Iterable[Model]) -> set[int]:
+    """Everyone who follows at least one of these objects (one query per kind of object)."""
+    by_type: dict[int, list[int]] = {}
+    for target in targets:
+        content_type = ContentType.objects.get_for_model(target)
+        by_type.setdefault(content_type.pk, []).append(target.pk)
+    ids: set[int] = set()
+    for content_type_id, object_ids in by_type.items():
+        ids.update(
+            Follow.objects.filter(
+                content_type_id=content_type_id, object_id__in=object_ids
+            ).values_list("user_id", flat=True)
+        )
+    return ids
+
+
 def notify(*, user_ids: Iterable[int], message: str, url: str, exclude: int | None = None) -> int:
     """Tell these people something happened. One notification each, however they qualify."""
     ids = {pk for pk in user_ids if pk != exclude}

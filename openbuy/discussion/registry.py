@@ -21,6 +21,9 @@ class Commentable:
     is_frontline: Callable[[object, Model], bool]
     # Where the object's page is; comments link back there.
     url: Callable[[Model], str]
+    # Other objects whose followers also hear of comments here (a suggestion's specification,
+    # say). The object's own followers always hear.
+    audience: Callable[[Model], list[Model]] | None = None
 
 
 _REGISTRY: dict[str, Commentable] = {}
@@ -47,6 +50,8 @@ class Moderatable:
     author_field: str
     url: Callable[[Model], str]
     describe: Callable[[Model], str]
+    # Relations that url() and describe() read, joined in the moderation queue.
+    related: tuple[str, ...] = ()
 
 
 _MODERATABLE: dict[str, Moderatable] = {}

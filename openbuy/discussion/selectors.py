@@ -74,7 +74,7 @@ def moderation_queue() -> list[QueueItem]:
         reported = [oid for (ct, oid) in by_target if ct == content_type.pk]
         targets = kind.model._default_manager.filter(
             Q(**{kind.visibility_field: Visibility.HELD}) | Q(pk__in=reported)
-        ).select_related(kind.author_field)
+        ).select_related(kind.author_field, *kind.related)
         for target in targets:
             items.append(
                 QueueItem(

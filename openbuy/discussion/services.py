@@ -85,7 +85,8 @@ def comment_post(
             else Visibility.VISIBLE,
         )
         if comment.status == Visibility.VISIBLE:
-            recipients = set(notifications.followers(target))
+            related = kind.audience(target) if kind.audience else []
+            recipients = notifications.followers_of_any([target, *related])
             if parent is not None:
                 recipients.add(parent.author_id)
             notifications.notify(

@@ -36,7 +36,9 @@ def many(personas, raise_need, bulk_posting, low_threshold):
         ("anonymous", "/rankings/", 1),
         ("anonymous", "/search/?q=lift", 4),  # areas, buyers, index, needs (no idea matched)
         ("resident", "/notifications/", 4),  # session, user, count, page
-        ("moderator", "/moderation/", 6),  # session, user, reports, one per kind of content
+        # session, user, reports, one per kind of content (need, idea, comment, suggestion,
+        # annotation)
+        ("moderator", "/moderation/", 8),
         ("anonymous", "/api/v1/search?q=lift", 2),
         ("resident", "/api/v1/notifications", 4),
     ],

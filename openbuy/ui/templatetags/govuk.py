@@ -13,3 +13,11 @@ def nav_item(context, href: str, text: str, exact: bool = False) -> dict:
     current = path == href
     active = current if exact else (current or path.startswith(href))
     return {"href": href, "text": text, "active": active, "current": current}
+
+
+@register.inclusion_tag("govuk/related.html", takes_context=True)
+def related(context, obj) -> dict:
+    """What later stages add to this object's page (see openbuy.ui.related)."""
+    from openbuy.ui.related import for_object
+
+    return {"blocks": for_object(obj, context.get("user"))}
