@@ -94,10 +94,12 @@ def _register_routers() -> None:
     from openbuy.audit.api import router as audit_router
     from openbuy.discussion.api import router as discussion_router
     from openbuy.needs.api import router as needs_router
+    from openbuy.specifications.api import router as specifications_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)
     api.add_router("/", needs_router)
+    api.add_router("/", specifications_router)
     api.add_router("/", discussion_router)
 
 

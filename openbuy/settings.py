@@ -29,6 +29,13 @@ REPORTS_TO_HOLD = env.int("OPENBUY_REPORTS_TO_HOLD", 3, minimum=1)
 SITE_URL = env.str("OPENBUY_SITE_URL", "http://127.0.0.1:8000")
 # ISO 4217 code for amounts shown without one (cost bands, budgets).
 CURRENCY = env.currency("OPENBUY_CURRENCY", "GBP")
+
+# The specification lint (openbuy/specifications/lint.py): plain English and fairness checks.
+LINT_MAX_SENTENCE_WORDS = env.int("OPENBUY_LINT_MAX_SENTENCE_WORDS", 25, minimum=8)
+LINT_READING_EASE_TARGET = env.int("OPENBUY_LINT_READING_EASE_TARGET", 50, minimum=0)
+LINT_JARGON_FILE = env.str("OPENBUY_LINT_JARGON_FILE", "")
+LINT_BRANDS_FILE = env.str("OPENBUY_LINT_BRANDS_FILE", "")
+LINT_INSURANCE_LIMIT = env.int("OPENBUY_LINT_INSURANCE_LIMIT", 5_000_000, minimum=0)
 PHASE = env.str("OPENBUY_PHASE", "Beta")
 
 # Behind HTTPS (production) cookies are marked secure and browsers are told to stay on HTTPS.
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
     "openbuy.audit",
     "openbuy.discussion",
     "openbuy.needs",
+    "openbuy.specifications",
     "openbuy.pages",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence

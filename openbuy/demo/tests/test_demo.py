@@ -21,6 +21,19 @@ def test_demo_loads_every_persona_once_and_prints_the_sign_ins(db, capsys):
     assert verify_chain().ok
 
 
+def test_demo_has_a_specification_written_in_the_open(db, client):
+    from openbuy.specifications.models import Specification, Suggestion
+
+    call_command("demo", "--if-empty")
+    spec = Specification.objects.get()
+    assert spec.needs.count() == 1
+    states = sorted(spec.suggestions.values_list("state", flat=True))
+    assert states == [Suggestion.State.ACCEPTED, Suggestion.State.OPEN]
+    page = client.get(f"/specifications/{spec.pk}/").content.decode()
+    assert "ISO 14001" in page and "ob-annotated" in page
+    assert "Mandatory accreditation" in page  # the wording check finds the demo's trap
+
+
 def test_demo_is_not_loaded_into_a_database_with_real_accounts(db, capsys):
     User.objects.create_user("real@council.example", "x" * 12, name="Real Person")
     call_command("demo", "--if-empty")

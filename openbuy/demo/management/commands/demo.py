@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from openbuy.accounts.models import User
 from openbuy.demo.needs import create_needs
 from openbuy.demo.personas import DEMO_PASSWORD, PERSONAS, create_personas
+from openbuy.demo.specifications import create_specifications
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         created = create_needs(personas)
         if created:
             self.stdout.write(f"Created {created} demo needs.")
+        if create_specifications(personas):
+            self.stdout.write("Created a demo specification.")
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
         width = max(len(p.email) for p in PERSONAS)
         for persona in PERSONAS:
