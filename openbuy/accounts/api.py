@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openbuy.accounts import selectors, services
 from openbuy.accounts.models import ApiToken, Membership, Organisation
@@ -19,6 +19,7 @@ from openbuy.accounts.schemas import (
     TokenOut,
 )
 from openbuy.api_auth import optional_auth
+from openbuy.api_pagination import Pagination
 
 router = Router(tags=["accounts"])
 
@@ -71,7 +72,7 @@ def me(request):
     auth=optional_auth,
     summary="All organisations",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def organisation_list(request, kind: str | None = None):
     return selectors.organisation_list(kind=kind if kind in Organisation.Kind.values else None)
 

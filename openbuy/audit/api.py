@@ -1,9 +1,10 @@
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openbuy.api_auth import optional_auth
+from openbuy.api_pagination import Pagination
 from openbuy.audit.selectors import public_events
 
 router = Router(tags=["activity"])
@@ -32,6 +33,6 @@ class ActivityOut(Schema):
     auth=optional_auth,
     summary="Public audit events, newest first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def activity_list(request):
     return public_events()

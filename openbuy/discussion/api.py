@@ -3,10 +3,11 @@ from datetime import datetime
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
+from openbuy.api_pagination import Pagination
 from openbuy.discussion import moderation, notifications, registry, selectors, services
 from openbuy.discussion.models import Comment, Notification, Visibility
 
@@ -177,6 +178,6 @@ class NotificationOut(Schema):
     response={200: list[NotificationOut], **ERRORS},
     summary="Your notifications, newest first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def notification_list(request):
     return Notification.objects.filter(user=request.auth).order_by("-created_at", "-id")

@@ -85,7 +85,9 @@ def comment_post(
             else Visibility.VISIBLE,
         )
         if comment.status == Visibility.VISIBLE:
-            related = kind.audience(target) if kind.audience else []
+            # Held or hidden things are announced to nobody beyond their own followers.
+            shown = kind.audience is not None and not moderation.withheld(None, target)
+            related = kind.audience(target) if shown and kind.audience else []
             recipients = notifications.followers_of_any([target, *related])
             if parent is not None:
                 recipients.add(parent.author_id)

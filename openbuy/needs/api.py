@@ -1,11 +1,12 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openbuy.accounts.models import Organisation
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
+from openbuy.api_pagination import Pagination
 from openbuy.discussion import moderation
 from openbuy.needs import ranking, search, selectors, services
 from openbuy.needs.models import Area, Idea, Need, RankingRound
@@ -51,7 +52,7 @@ def area_list(request):
 
 
 @router.get("/needs", response=list[NeedOut], auth=optional_auth, summary="Needs")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def need_list(request, filters: Query[NeedQuery]):
     sort = filters.sort if filters.sort in selectors.SORTS else "newest"
     needs = selectors.need_list(
@@ -175,7 +176,7 @@ def _idea(request, pk: int) -> Idea:
 
 
 @router.get("/ideas", response=list[IdeaOut], auth=optional_auth, summary="Ideas")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def idea_list(request, filters: Query[IdeaQuery]):
     sort = filters.sort if filters.sort in selectors.SORTS else "newest"
     return selectors.idea_list(

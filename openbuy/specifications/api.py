@@ -4,11 +4,12 @@ pages, so the same rules."""
 
 from django.http import Http404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from openbuy.accounts.models import Organisation
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
+from openbuy.api_pagination import Pagination
 from openbuy.discussion import moderation
 from openbuy.specifications import selectors, services
 from openbuy.specifications.models import Annotation, Specification, Suggestion
@@ -89,7 +90,7 @@ def _suggestion(request, spec: Specification, suggestion_id: int) -> Suggestion:
     auth=optional_auth,
     summary="Specifications",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def spec_list(request, filters: Query[SpecQuery]):
     return selectors.spec_list(
         organisation=filters.organisation, status=filters.status, query=filters.q
@@ -226,7 +227,7 @@ def lint(request, pk: int):
     auth=optional_auth,
     summary="Suggested edits",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def suggestion_list(request, pk: int, filters: Query[SuggestionQuery]):
     spec = _spec(pk)
     qs = selectors.suggestions_for(spec, request.auth, state=filters.state).select_related(

@@ -1,6 +1,7 @@
 """Forms for specification pages. They only shape input; the services decide."""
 
 from django import forms
+from django.db.models import Q
 
 from openbuy.accounts.models import Organisation
 from openbuy.needs.models import Idea, Need
@@ -72,7 +73,15 @@ class DetailsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, organisations=(), fixed: Organisation | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organisations=(),
+        fixed: Organisation | None = None,
+        linked_needs=(),
+        linked_ideas=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         _required(self, title="Enter a title")
         orgs = [fixed] if fixed is not None else list(organisations)
@@ -83,11 +92,12 @@ class DetailsForm(forms.Form):
             self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=ids)
             self.fields["organisation"].required = True
             _required(self, organisation="Choose the buyer it is for")
+        # Adopted ones, and whatever is already linked (a need reopened since stays linked).
         self.fields["needs"].queryset = Need.objects.filter(
-            organisation_id__in=ids, status=Need.Status.ADOPTED
+            Q(organisation_id__in=ids, status=Need.Status.ADOPTED) | Q(pk__in=list(linked_needs))
         ).order_by("-support_count", "-id")
         self.fields["ideas"].queryset = Idea.objects.filter(
-            adopted_by_id__in=ids, status=Idea.Status.ADOPTED
+            Q(adopted_by_id__in=ids, status=Idea.Status.ADOPTED) | Q(pk__in=list(linked_ideas))
         ).order_by("-support_count", "-id")
         if not self.fields["needs"].queryset.exists():
             del self.fields["needs"]
@@ -246,7 +256,12 @@ class AnnotationForm(forms.Form):
         chosen = next((s for s in sections if s.key == section_key), None)
         if chosen is None and sections:
             chosen = sections[0]
+        # The section is chosen with the picker above the form, so the paragraphs offered are
+        # always the ones of the section the comment is saved on.
+        self.fields["section_key"].widget = forms.HiddenInput()
         if chosen is not None:
+            self.initial["section_key"] = chosen.key
+            self.fields["paragraph"].label = f"Paragraph of “{chosen.heading}”"
             self.fields["paragraph"].choices = [
                 (p.index, f"Paragraph {p.index + 1}: {_excerpt(p.plain)}")
                 for p in chosen.paragraphs

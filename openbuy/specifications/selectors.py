@@ -51,6 +51,7 @@ def spec_list(*, organisation: str = "", status: str = "", query: str = "") -> Q
             filter=Q(
                 suggestions__state=Suggestion.State.OPEN,
                 suggestions__visibility=Visibility.VISIBLE,
+                suggestions__author__blocked_at__isnull=True,
             ),
             distinct=True,
         )

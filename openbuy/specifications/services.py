@@ -135,17 +135,19 @@ def _currency(code) -> str:
     from django.conf import settings
 
     code = str(code or settings.CURRENCY).strip().upper()
-    if len(code) != 3 or not code.isalpha():
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
         raise ValidationError({"currency": "Enter a three-letter currency code, like GBP"})
     return code
 
 
 def _locked(spec: Specification) -> Specification:
-    return (
-        Specification.objects.select_for_update(of=("self",))
-        .select_related("organisation", "current_version")
-        .get(pk=spec.pk)
-    )
+    """The specification row, locked for this transaction.
+
+    No joins in the locking query: on PostgreSQL a row re-read after waiting for the lock keeps
+    the joined rows of the first read, so a joined ``current_version`` could come back stale or
+    empty. The related rows are read afterwards, when the lock is held.
+    """
+    return Specification.objects.select_for_update().get(pk=spec.pk)
 
 
 def _url(spec: Specification, *parts) -> str:
@@ -377,20 +379,26 @@ def specification_update(
     currency = _currency(currency)
     with transaction.atomic():
         spec = _locked(spec)
-        if spec.status == Specification.Status.PUBLISHED:
-            raise ValidationError("A published specification's details are fixed.")
+        if spec.status != Specification.Status.DRAFTING:
+            raise ValidationError(
+                "The details can change only while drafting: they were checked when it was frozen."
+            )
         before = {"title": spec.title, "value": spec.value_amount, "currency": spec.currency}
         spec.title, spec.summary, spec.value_amount, spec.currency = title, summary, value, currency
         spec.updated_at = clock.now()
         spec.save(update_fields=["title", "summary", "value_amount", "currency", "updated_at"])
+        # Links already made stay allowed even if a need has since been reopened.
         if needs is not None:
+            linked = set(spec.needs.values_list("pk", flat=True))
             for need in needs:
-                if need.organisation_id != spec.organisation_id or need.status != "adopted":
+                adopted = need.organisation_id == spec.organisation_id and need.status == "adopted"
+                if not adopted and need.pk not in linked:
                     raise ValidationError({"needs": f"“{need.title}” is not adopted by you"})
             spec.needs.set(needs)
         if ideas is not None:
+            linked = set(spec.ideas.values_list("pk", flat=True))
             for idea in ideas:
-                if idea.adopted_by_id != spec.organisation_id:
+                if idea.adopted_by_id != spec.organisation_id and idea.pk not in linked:
                     raise ValidationError({"ideas": f"“{idea.title}” is not adopted by you"})
             spec.ideas.set(ideas)
         audit.record(
@@ -432,7 +440,10 @@ def section_edit(
         if base_version is not None and base_version != spec.version_count:
             base = spec.versions.filter(number=base_version).first()
             base_section = base.section(key) if base is not None else None
-            if base_section is None or base_section["body"] != section["body"]:
+            if base_section is None or (base_section["body"], base_section["heading"]) != (
+                section["body"],
+                section["heading"],
+            ):
                 raise ValidationError(
                     {
                         "body": f"Someone changed this section since you opened it (it is now "
@@ -526,13 +537,16 @@ def section_remove(*, actor: User, spec: Specification, key: str, note: str = ""
     return version
 
 
-def section_move(*, actor: User, spec: Specification, key: str, direction: str) -> SpecVersion:
+def section_move(
+    *, actor: User, spec: Specification, key: str, direction: str, note: str = ""
+) -> SpecVersion:
     _require_writer(actor, spec)
     if direction not in ("up", "down"):
         raise ValidationError({"direction": "Move a section up or down"})
     with transaction.atomic():
         spec = _locked(spec)
-        kind = _check_changeable(spec, "Sections reordered") or SpecVersion.Kind.STRUCTURE
+        note = _text(note, "note", required=False)
+        kind = _check_changeable(spec, note or "Sections reordered") or SpecVersion.Kind.STRUCTURE
         sections = _sections_of(spec.current_version)
         index = next((i for i, s in enumerate(sections) if s["key"] == key), None)
         if index is None:
@@ -548,7 +562,7 @@ def section_move(*, actor: User, spec: Specification, key: str, direction: str) 
             kind=kind,
             author=actor,
             recorded_by=actor,
-            note=f"Moved “{sections[other]['heading']}” {direction}",
+            note=note or f"Moved “{sections[other]['heading']}” {direction}",
         )
         audit.record(
             actor=actor,
@@ -558,6 +572,8 @@ def section_move(*, actor: User, spec: Specification, key: str, direction: str) 
             summary=f"{actor} moved a section of “{spec.title}” {direction}",
             after={"version": version.number, "section": key},
         )
+        if version.kind == SpecVersion.Kind.AMENDMENT:
+            _announce_version(spec, version, actor)
     return version
 
 
@@ -821,6 +837,8 @@ def suggestion_reject(*, actor: User, suggestion: Suggestion, reason: str) -> Su
         suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
         if not suggestion.is_open:
             raise ValidationError("This suggestion has already been decided or withdrawn.")
+        if moderation.withheld(None, suggestion):
+            raise ValidationError("This suggestion is waiting for a moderator.")
         suggestion.state = Suggestion.State.REJECTED
         suggestion.decided_by = actor
         suggestion.decided_at = clock.now()

@@ -57,8 +57,27 @@ def paragraphs(body: str) -> list[str]:
     whitespace. The first line keeps its indentation (an indented code block or a list item's
     continuation means something different without it).
     """
-    blocks = _BLANK_LINES.split(normalise_newlines(body))
-    return [block for block in blocks if block.strip()]
+    blocks = [b for b in _BLANK_LINES.split(normalise_newlines(body)) if b.strip()]
+    # A "loose" list (items separated by blank lines) stays one block: split apart, each item
+    # would render as a list of its own, every ordered one numbered 1.
+    merged: list[str] = []
+    for block in blocks:
+        if merged and _continues_list(merged[-1], block):
+            merged[-1] = merged[-1] + "\n\n" + block
+        else:
+            merged.append(block)
+    return merged
+
+
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def _continues_list(previous: str, block: str) -> bool:
+    """Whether ``block`` is the next item (or an indented continuation) of a list ending
+    ``previous``."""
+    if not any(_LIST_ITEM.match(line) for line in previous.split("\n")):
+        return False
+    return bool(_LIST_ITEM.match(block)) or block.startswith(("  ", "\t"))
 
 
 def join_paragraphs(paras: Sequence[str]) -> str:

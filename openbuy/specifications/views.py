@@ -142,7 +142,13 @@ def spec_edit(request, pk: int):
         "needs": list(spec.needs.values_list("pk", flat=True)),
         "ideas": list(spec.ideas.values_list("pk", flat=True)),
     }
-    form = DetailsForm(_posted(request), fixed=spec.organisation, initial=initial)
+    form = DetailsForm(
+        _posted(request),
+        fixed=spec.organisation,
+        initial=initial,
+        linked_needs=initial["needs"],
+        linked_ideas=initial["ideas"],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -241,6 +247,9 @@ def section_edit(request, pk: int, key: str):
                 )
             except ValidationError as error:
                 apply_errors(form, error)
+                # The writer has now seen the current text: saving again overwrites it.
+                form.data = form.data.copy()
+                form.data["base_version"] = str(spec.version_count)
             else:
                 messages.success(request, f"Saved as version {version.number}.")
                 return redirect(f"{reverse('specifications:detail', args=[pk])}#section-{key}")
@@ -248,7 +257,7 @@ def section_edit(request, pk: int, key: str):
         body = form.data.get("body", section["body"]) if form.is_bound else section["body"]
         report = selectors.lint_draft(spec, spec.current_version, key, str(body))
     changed = None
-    if form.is_bound and form.errors.get("body") and form.data.get("base_version"):
+    if form.is_bound and form.errors.get("body"):
         changed = texts.diff_html(str(form.data.get("body", "")), section["body"])
     return render(
         request,
@@ -311,7 +320,13 @@ def section_change(request, pk: int, key: str):
             )
             messages.success(request, "The section is removed. Its text stays in the history.")
         else:
-            services.section_move(actor=request.user, spec=spec, key=key, direction=action)
+            services.section_move(
+                actor=request.user,
+                spec=spec,
+                key=key,
+                direction=action,
+                note=request.POST.get("note", ""),
+            )
             messages.success(request, "The section has moved.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -453,7 +468,7 @@ def suggestion_detail(request, pk: int, suggestion_id: int, accept_form=None, re
             "can_decide": can_write and suggestion.is_open and spec.is_drafting,
             "can_withdraw": suggestion.is_open and request.user.pk == suggestion.author_id,
             "accept_form": accept_form,
-            "reject_form": reject_form or RejectForm(),
+            "reject_form": reject_form or RejectForm(prefix="reject"),
         },
         status=status,
     )
@@ -475,7 +490,7 @@ def suggestion_decide(request, pk: int, suggestion_id: int):
         return redirect("specifications:suggestion", pk=pk, suggestion_id=suggestion_id)
     _writer(request, spec)
     if action == "reject":
-        form = RejectForm(request.POST)
+        form = RejectForm(request.POST, prefix="reject")
         if form.is_valid():
             try:
                 services.suggestion_reject(

@@ -214,7 +214,7 @@ def test_another_buyer_cannot_decide(client, personas, spec, suggestion):
     client.force_login(personas["other_buyer"])
     url = reverse("specifications:suggestion-decide", args=[spec.pk, suggestion.pk])
     assert client.post(url, {"action": "accept"}).status_code == 403
-    assert client.post(url, {"action": "reject", "reason": "No"}).status_code == 403
+    assert client.post(url, {"action": "reject", "reject-reason": "No"}).status_code == 403
     suggestion.refresh_from_db()
     assert suggestion.state == Suggestion.State.OPEN
 
@@ -222,7 +222,7 @@ def test_another_buyer_cannot_decide(client, personas, spec, suggestion):
 def test_rejecting_without_a_reason_shows_the_error(client, personas, spec, suggestion):
     client.force_login(personas["buyer"])
     url = reverse("specifications:suggestion-decide", args=[spec.pk, suggestion.pk])
-    response = client.post(url, {"action": "reject", "reason": ""})
+    response = client.post(url, {"action": "reject", "reject-reason": ""})
     assert response.status_code == 400
     assert "Say why you are not accepting the suggestion" in response.content.decode()
 
@@ -326,3 +326,50 @@ def test_lists_take_a_constant_number_of_queries(
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_saving_again_after_seeing_the_change_goes_through(client, personas, spec):
+    client.force_login(personas["buyer"])
+    url = reverse("specifications:section-edit", args=[spec.pk, "outcomes"])
+    opened = spec.version_count
+    services.section_edit(actor=personas["org_admin"], spec=spec, key="outcomes", body="Theirs")
+    first = client.post(url, {"heading": "Outcomes wanted", "body": "Mine", "base_version": opened})
+    assert first.status_code == 400
+    spec.refresh_from_db()
+    assert f'value="{spec.version_count}"' in first.content.decode()
+    second = client.post(
+        url, {"heading": "Outcomes wanted", "body": "Mine", "base_version": spec.version_count}
+    )
+    assert second.status_code == 302
+    spec.refresh_from_db()
+    assert spec.latest.section("outcomes")["body"] == "Mine"
+
+
+def test_the_suggestion_page_has_no_duplicate_ids(client, personas, spec, suggestion):
+    import re
+
+    client.force_login(personas["buyer"])
+    page = client.get(reverse("specifications:suggestion", args=[spec.pk, suggestion.pk]))
+    ids = re.findall(r'\sid="([^"]+)"', page.content.decode())
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_the_comment_form_offers_only_the_chosen_sections_paragraphs(client, personas, spec):
+    client.force_login(personas["resident"])
+    page = client.get(
+        reverse("specifications:annotate", args=[spec.pk]) + "?section=outcomes"
+    ).content.decode()
+    assert 'type="hidden" name="section_key" value="outcomes"' in page
+    assert "Paragraph of “Outcomes wanted”" in page
+
+
+def test_an_absurd_api_offset_is_refused_clearly(client, spec):
+    for url in [
+        "/api/v1/specifications",
+        f"/api/v1/specifications/{spec.pk}/suggestions",
+        "/api/v1/needs",
+        "/api/v1/activity",
+    ]:
+        response = client.get(url, {"offset": "99999999999999999999"})
+        assert response.status_code == 422, url
+        assert response.json()["errors"][0]["field"] == "query.offset"

@@ -556,3 +556,86 @@ def test_replies_on_a_suggestion_reach_the_specifications_followers(personas, sp
 
 def test_the_need_page_links_to_the_specification(client, spec, adopted_need):
     assert Need.objects.get(pk=adopted_need.pk).specifications.get() == spec
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_held_suggestions_are_announced_to_nobody(personas, spec):
+    from openbuy.discussion import services as discussion
+    from openbuy.discussion.models import Visibility
+
+    notifications.follow(actor=personas["frontline"], target=spec)
+    suggestion = services.suggestion_create(
+        actor=personas["supplier"],
+        spec=spec,
+        section_key="timeline",
+        proposed_text="By April.",
+        reason="Spring.",
+    )
+    Suggestion.objects.filter(pk=suggestion.pk).update(visibility=Visibility.HELD)
+    suggestion.refresh_from_db()
+    before = Notification.objects.filter(user=personas["frontline"]).count()
+    discussion.comment_post(actor=personas["supplier"], target=suggestion, body="Visit my site")
+    with pytest.raises(ValidationError):
+        services.suggestion_reject(actor=personas["buyer"], suggestion=suggestion, reason="Spam")
+    assert Notification.objects.filter(user=personas["frontline"]).count() == before
+
+
+def test_details_are_fixed_once_frozen(personas, spec):
+    services.specification_freeze(actor=personas["buyer"], spec=spec)
+    with pytest.raises(ValidationError):
+        services.specification_update(actor=personas["buyer"], spec=spec, title="Renamed")
+
+
+def test_a_published_section_moves_or_goes_with_a_note(personas, spec):
+    services.specification_freeze(actor=personas["buyer"], spec=spec)
+    services.specification_publish(actor=personas["buyer"], spec=spec)
+    with pytest.raises(ValidationError):
+        services.section_remove(actor=personas["buyer"], spec=spec, key="unknowns")
+    version = services.section_remove(
+        actor=personas["buyer"], spec=spec, key="unknowns", note="Answered at the briefing"
+    )
+    assert version.kind == SpecVersion.Kind.AMENDMENT
+    assert version.note == "Answered at the briefing"
+
+
+def test_a_heading_renamed_meanwhile_is_not_overwritten_unseen(personas, spec):
+    opened = spec.version_count
+    services.section_edit(
+        actor=personas["org_admin"], spec=spec, key="timeline", body="", heading="When"
+    )
+    with pytest.raises(ValidationError):
+        services.section_edit(
+            actor=personas["buyer"],
+            spec=spec,
+            key="timeline",
+            body="April",
+            heading="Timeline",
+            base_version=opened,
+        )
+
+
+def test_a_loose_list_stays_one_paragraph(personas, spec):
+    version = services.section_edit(
+        actor=personas["buyer"],
+        spec=spec,
+        key="judging",
+        body="We judge on:\n\n1. Quality\n\n2. Price\n\n3. Social value",
+    )
+    judging = version.section("judging")
+    assert texts.paragraphs(judging["body"]) == [
+        "We judge on:",
+        "1. Quality\n\n2. Price\n\n3. Social value",
+    ]
+    assert len(judging["origins"]) == 2
+    html = next(s for s in selectors.document(version) if s.key == "judging").paragraphs[1].html
+    assert html.count("<ol") == 1 and html.count("<li") == 3
+
+
+def test_a_currency_must_be_three_latin_letters(personas):
+    with pytest.raises(ValidationError) as error:
+        services.specification_create(
+            actor=personas["buyer"], organisation=personas["council"], title="X", currency="ÄÖÜ"
+        )
+    assert "currency" in error.value.message_dict

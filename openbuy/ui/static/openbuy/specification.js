@@ -22,7 +22,10 @@
 
   function update() {
     var selection = window.getSelection();
-    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return;
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) {
+      holder.hidden = true;
+      return;
+    }
     var range = selection.getRangeAt(0);
     var paragraph = paragraphOf(range.startContainer);
     if (!paragraph || paragraph !== paragraphOf(range.endContainer)) {
@@ -30,7 +33,10 @@
       return;
     }
     var quote = collapse(selection.toString()).trim();
-    if (!quote) return;
+    if (!quote) {
+      holder.hidden = true;
+      return;
+    }
     var before = document.createRange();
     before.selectNodeContents(paragraph);
     before.setEnd(range.startContainer, range.startOffset);
