@@ -263,6 +263,42 @@ def _announce_version(spec: Specification, version: SpecVersion, actor: User) ->
     )
 
 
+def _buyer_version(
+    *,
+    actor: User,
+    spec: Specification,
+    sections: Sequence[dict],
+    kind: str,
+    note: str,
+    action: str,
+    summary: str,
+    after: dict,
+    reverted_to: SpecVersion | None = None,
+    announce: bool = True,
+) -> SpecVersion:
+    """A version written by the buyer themself: cut it, audit it and tell the followers."""
+    version = _cut_version(
+        spec=spec,
+        sections=sections,
+        kind=kind,
+        author=actor,
+        recorded_by=actor,
+        note=note,
+        reverted_to=reverted_to,
+    )
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=spec,
+        organisation_id=spec.organisation_id,
+        summary=summary,
+        after={"version": version.number, **after},
+    )
+    if announce:
+        _announce_version(spec, version, actor)
+    return version
+
+
 # --- specifications -------------------------------------------------------------------------
 
 
@@ -452,18 +488,16 @@ def section_edit(
                     }
                 )
         section["heading"], section["body"] = heading, body
-        version = _cut_version(
-            spec=spec, sections=sections, kind=kind, author=actor, recorded_by=actor, note=note
-        )
-        audit.record(
+        version = _buyer_version(
             actor=actor,
+            spec=spec,
+            sections=sections,
+            kind=kind,
+            note=note,
             action="specification.edited",
-            obj=spec,
-            organisation_id=spec.organisation_id,
-            summary=f"{actor} edited “{heading}” in “{spec.title}” (version {version.number})",
-            after={"version": version.number, "section": key, "note": note},
+            summary=f"{actor} edited “{heading}” in “{spec.title}”",
+            after={"section": key, "note": note},
         )
-        _announce_version(spec, version, actor)
     return version
 
 
@@ -484,23 +518,16 @@ def section_add(
             )
         key = _unique_key(heading, {s["key"] for s in sections})
         sections.append({"key": key, "heading": heading, "body": body})
-        version = _cut_version(
+        version = _buyer_version(
+            actor=actor,
             spec=spec,
             sections=sections,
             kind=kind,
-            author=actor,
-            recorded_by=actor,
             note=note or f"Added the section “{heading}”",
-        )
-        audit.record(
-            actor=actor,
             action="specification.section_added",
-            obj=spec,
-            organisation_id=spec.organisation_id,
             summary=f"{actor} added the section “{heading}” to “{spec.title}”",
-            after={"version": version.number, "section": key},
+            after={"section": key},
         )
-        _announce_version(spec, version, actor)
     return version
 
 
@@ -517,23 +544,16 @@ def section_remove(*, actor: User, spec: Specification, key: str, note: str = ""
         if len(sections) == 1:
             raise ValidationError({"key": "A specification needs at least one section"})
         sections.remove(gone)
-        version = _cut_version(
+        version = _buyer_version(
+            actor=actor,
             spec=spec,
             sections=sections,
             kind=kind,
-            author=actor,
-            recorded_by=actor,
             note=note or f"Removed the section “{gone['heading']}”",
-        )
-        audit.record(
-            actor=actor,
             action="specification.section_removed",
-            obj=spec,
-            organisation_id=spec.organisation_id,
             summary=f"{actor} removed the section “{gone['heading']}” from “{spec.title}”",
-            after={"version": version.number, "section": key},
+            after={"section": key},
         )
-        _announce_version(spec, version, actor)
     return version
 
 
@@ -556,21 +576,16 @@ def section_move(
             end = "top" if direction == "up" else "bottom"
             raise ValidationError({"direction": f"That section is already at the {end}"})
         sections[index], sections[other] = sections[other], sections[index]
-        version = _cut_version(
+        version = _buyer_version(
+            actor=actor,
             spec=spec,
             sections=sections,
             kind=kind,
-            author=actor,
-            recorded_by=actor,
             note=note or f"Moved “{sections[other]['heading']}” {direction}",
-        )
-        audit.record(
-            actor=actor,
             action="specification.section_moved",
-            obj=spec,
-            organisation_id=spec.organisation_id,
             summary=f"{actor} moved a section of “{spec.title}” {direction}",
-            after={"version": version.number, "section": key},
+            after={"section": key},
+            announce=False,
         )
         if version.kind == SpecVersion.Kind.AMENDMENT:
             _announce_version(spec, version, actor)
@@ -591,27 +606,20 @@ def specification_revert(
             raise ValidationError({"version": "There is no such version"})
         if target.number == spec.version_count:
             raise ValidationError({"version": "That is already the current version"})
-        version = _cut_version(
+        version = _buyer_version(
+            actor=actor,
             spec=spec,
             sections=[
                 {"key": s["key"], "heading": s["heading"], "body": s["body"]}
                 for s in target.sections
             ],
             kind=kind or SpecVersion.Kind.REVERT,
-            author=actor,
-            recorded_by=actor,
             note=note or f"Reverted to version {target.number}",
+            action="specification.reverted",
+            summary=f"{actor} reverted “{spec.title}” to version {target.number}",
+            after={"reverted_to": target.number},
             reverted_to=target,
         )
-        audit.record(
-            actor=actor,
-            action="specification.reverted",
-            obj=spec,
-            organisation_id=spec.organisation_id,
-            summary=f"{actor} reverted “{spec.title}” to version {target.number}",
-            after={"version": version.number, "reverted_to": target.number},
-        )
-        _announce_version(spec, version, actor)
     return version
 
 
