@@ -46,3 +46,23 @@ def spec(personas, adopted_need):
     )
     specification.refresh_from_db()
     return specification
+
+
+@pytest.fixture
+def suggest(personas, spec):
+    """``suggest("supplier", "9pm", "10pm")``: a suggestion swapping words in a section, made
+    against the version current at the time."""
+
+    def _suggest(who, old, new, *, key="outcomes", reason="Better words."):
+        spec.refresh_from_db()
+        body = spec.latest.section(key)["body"]
+        assert old in body, f"{old!r} is not in {key}"
+        return services.suggestion_create(
+            actor=personas[who],
+            spec=spec,
+            section_key=key,
+            proposed_text=body.replace(old, new),
+            reason=reason,
+        )
+
+    return _suggest

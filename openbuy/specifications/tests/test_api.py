@@ -122,22 +122,10 @@ def test_bad_suggestions_name_the_field(client, spec, token):
     assert not Suggestion.objects.exists()
 
 
-def test_an_outdated_suggestion_needs_the_reviewed_text(client, personas, spec, token):
+def test_an_outdated_suggestion_needs_the_reviewed_text(client, personas, spec, token, suggest):
     base = spec.current_version.section("outcomes")["body"]
-    first = services.suggestion_create(
-        actor=personas["supplier"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("9pm", "10pm"),
-        reason="Later.",
-    )
-    second = services.suggestion_create(
-        actor=personas["resident"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("fewer", "far fewer"),
-        reason="More.",
-    )
+    first = suggest("supplier", "9pm", "10pm", reason="Later.")
+    second = suggest("resident", "fewer", "far fewer", reason="More.")
     services.suggestion_accept(actor=personas["buyer"], suggestion=first)
     url = f"{API}/specifications/{spec.pk}/suggestions/{second.pk}"
     assert client.get(url).json()["outdated"] is True

@@ -170,22 +170,10 @@ def test_a_supplier_suggests_with_a_preview_and_keeps_their_text(client, persona
     assert response.url == reverse("specifications:suggestion", args=[spec.pk, suggestion.pk])
 
 
-def test_the_buyer_accepts_an_outdated_suggestion_after_review(client, personas, spec):
+def test_the_buyer_accepts_an_outdated_suggestion_after_review(client, personas, spec, suggest):
     base = spec.current_version.section("outcomes")["body"]
-    first = services.suggestion_create(
-        actor=personas["supplier"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("until 9pm", "until 10pm"),
-        reason="Later.",
-    )
-    second = services.suggestion_create(
-        actor=personas["resident"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("fewer complaints", "far fewer complaints"),
-        reason="Ambition.",
-    )
+    first = suggest("supplier", "until 9pm", "until 10pm", reason="Later.")
+    second = suggest("resident", "fewer complaints", "far fewer complaints", reason="Ambition.")
     services.suggestion_accept(actor=personas["buyer"], suggestion=first)
     client.force_login(personas["buyer"])
     url = reverse("specifications:suggestion", args=[spec.pk, second.pk])

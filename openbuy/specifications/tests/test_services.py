@@ -272,22 +272,9 @@ def test_rejecting_needs_a_reason_and_only_the_author_withdraws(personas, spec):
         services.suggestion_withdraw(actor=personas["resident"], suggestion=suggestion)
 
 
-def test_two_suggestions_on_one_base_lose_neither_change(personas, spec):
-    base = spec.current_version.section("outcomes")["body"]
-    first = services.suggestion_create(
-        actor=personas["supplier"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("until 9pm", "until 10pm"),
-        reason="Later.",
-    )
-    second = services.suggestion_create(
-        actor=personas["resident"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("fewer complaints", "far fewer complaints"),
-        reason="Be ambitious.",
-    )
+def test_two_suggestions_on_one_base_lose_neither_change(personas, spec, suggest):
+    first = suggest("supplier", "until 9pm", "until 10pm", reason="Later.")
+    second = suggest("resident", "fewer complaints", "far fewer complaints", reason="Be ambitious.")
     services.suggestion_accept(actor=personas["buyer"], suggestion=first)
     spec.refresh_from_db()
     assert selectors.is_outdated(second, spec.current_version)
@@ -317,22 +304,9 @@ def test_two_suggestions_on_one_base_lose_neither_change(personas, spec):
     assert version.author == personas["resident"]
 
 
-def test_a_clash_must_be_resolved_by_hand(personas, spec):
-    base = spec.current_version.section("outcomes")["body"]
-    first = services.suggestion_create(
-        actor=personas["supplier"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("until 9pm", "until 10pm"),
-        reason="Later.",
-    )
-    second = services.suggestion_create(
-        actor=personas["resident"],
-        spec=spec,
-        section_key="outcomes",
-        proposed_text=base.replace("until 9pm", "until 11pm"),
-        reason="Even later.",
-    )
+def test_a_clash_must_be_resolved_by_hand(personas, spec, suggest):
+    first = suggest("supplier", "until 9pm", "until 10pm", reason="Later.")
+    second = suggest("resident", "until 9pm", "until 11pm", reason="Even later.")
     services.suggestion_accept(actor=personas["buyer"], suggestion=first)
     spec.refresh_from_db()
     current = spec.current_version.section("outcomes")["body"]
