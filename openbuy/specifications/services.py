@@ -814,14 +814,22 @@ def _suggest(
     return suggestion
 
 
+def _open_suggestion(suggestion: Suggestion, *, to_decide: bool) -> Suggestion:
+    """The suggestion, locked, if it is still open (and, for the buyer to decide on, visible)."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if not suggestion.is_open:
+        raise ValidationError("This suggestion has already been decided or withdrawn.")
+    if to_decide and moderation.withheld(None, suggestion):
+        raise ValidationError("This suggestion is waiting for a moderator.")
+    return suggestion
+
+
 def suggestion_withdraw(*, actor: User, suggestion: Suggestion, reason: str = "") -> Suggestion:
     if not actor.is_authenticated or actor.pk != suggestion.author_id:
         raise PermissionDenied("Only its author can withdraw a suggestion.")
     reason = _text(reason, "reason", required=False)
     with transaction.atomic():
-        suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-        if not suggestion.is_open:
-            raise ValidationError("This suggestion has already been decided or withdrawn.")
+        suggestion = _open_suggestion(suggestion, to_decide=False)
         suggestion.state = Suggestion.State.WITHDRAWN
         suggestion.decided_at = clock.now()
         suggestion.decision_reason = reason
@@ -842,11 +850,7 @@ def suggestion_reject(*, actor: User, suggestion: Suggestion, reason: str) -> Su
     _require_writer(actor, spec)
     reason = _text(reason, "reason", label="reason for rejecting it")
     with transaction.atomic():
-        suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-        if not suggestion.is_open:
-            raise ValidationError("This suggestion has already been decided or withdrawn.")
-        if moderation.withheld(None, suggestion):
-            raise ValidationError("This suggestion is waiting for a moderator.")
+        suggestion = _open_suggestion(suggestion, to_decide=True)
         suggestion.state = Suggestion.State.REJECTED
         suggestion.decided_by = actor
         suggestion.decided_at = clock.now()
@@ -889,11 +893,7 @@ def suggestion_accept(
     reason = _text(reason, "reason", required=False)
     with transaction.atomic():
         spec = _locked(spec)
-        suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-        if not suggestion.is_open:
-            raise ValidationError("This suggestion has already been decided or withdrawn.")
-        if moderation.withheld(None, suggestion):
-            raise ValidationError("This suggestion is waiting for a moderator.")
+        suggestion = _open_suggestion(suggestion, to_decide=True)
         if spec.status != Specification.Status.DRAFTING:
             raise ValidationError(
                 "Suggestions can be accepted only while the specification is being drafted."
