@@ -139,3 +139,53 @@ def test_a_specification_written_in_the_open(browser, live_server, need):
     bea.visit(f"/specifications/{spec.pk}/history/")
     click(bea, "button", "Compare")
     bea.visit(f"/specifications/{spec.pk}/versions/{spec.version_count}/")
+
+
+def test_the_remaining_specification_pages_pass_axe(browser, live_server, need):
+    # Given a specification with an outdated suggestion, a comment on a passage and history
+    from openbuy.accounts.models import User
+    from openbuy.specifications import services
+
+    buyer = User.objects.get(email="bea@example.org")
+    sam = User.objects.get(email="sam@example.org")
+    rosa = User.objects.get(email="rosa@example.org")
+    need.refresh_from_db()
+    spec = services.specification_create(
+        actor=buyer, organisation=need.organisation, title="Evening access", needs=[need]
+    )
+    services.section_edit(
+        actor=buyer, spec=spec, key="outcomes", body="Open until 9pm.\n\nFewer complaints."
+    )
+    spec.refresh_from_db()
+    body = spec.latest.section("outcomes")["body"]
+    first = services.suggestion_create(
+        actor=sam,
+        spec=spec,
+        section_key="outcomes",
+        proposed_text=body.replace("9", "10"),
+        reason="Later.",
+    )
+    clash = services.suggestion_create(
+        actor=rosa,
+        spec=spec,
+        section_key="outcomes",
+        proposed_text=body.replace("9", "11"),
+        reason="Even later.",
+    )
+    services.suggestion_accept(actor=buyer, suggestion=first)
+    note = services.annotation_create(
+        actor=rosa, spec=spec, section_key="outcomes", paragraph=1, body="How counted?"
+    )
+    # When the buyer visits every page the journey above does not, then axe finds nothing
+    bea = new_steps(browser, live_server)
+    bea.sign_in("bea@example.org", PASSWORD)
+    bea.visit(f"/specifications/{spec.pk}/suggestions/{clash.pk}/")
+    assert "They clash: choose" in bea.page.content()
+    click(bea, "button", "Accept the suggestion")  # the markers are still there: refused
+    assert "remove the" in bea.page.content()
+    bea.visit(f"/specifications/{spec.pk}/annotations/{note.pk}/")
+    bea.visit(f"/specifications/{spec.pk}/sections/new/")
+    click(bea, "button", "Add the section")  # empty: the error summary, axed too
+    bea.visit(f"/specifications/{spec.pk}/details/")
+    bea.visit("/specifications/")
+    bea.visit(f"/specifications/{spec.pk}/compare/?from_version=1&to_version=99")
