@@ -38,6 +38,19 @@ LINT_BRANDS_FILE = env.str("OPENBUY_LINT_BRANDS_FILE", "")
 LINT_INSURANCE_LIMIT = env.int("OPENBUY_LINT_INSURANCE_LIMIT", 5_000_000, minimum=0)
 PHASE = env.str("OPENBUY_PHASE", "Beta")
 
+# Procurement processes (openbuy/processes). Sealed submissions are encrypted with a key derived,
+# per process, from this key-encryption key. Keep it out of the database and its backups; losing
+# it loses every sealed submission not yet opened. Without it the secret key is used (development).
+SEAL_KEY = env.str("OPENBUY_SEAL_KEY", "")
+# An amendment while a process is open leaves at least this many days before the deadline.
+PROCESS_AMENDMENT_DAYS = env.int("OPENBUY_PROCESS_AMENDMENT_DAYS", 5, minimum=1)
+# The deadline does not pass while a question older than this many days is unanswered: it moves
+# on by the same number of days, publicly.
+PROCESS_QUESTION_DAYS = env.int("OPENBUY_PROCESS_QUESTION_DAYS", 3, minimum=1)
+SUBMISSION_FILE_MAX_BYTES = env.int(
+    "OPENBUY_SUBMISSION_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1
+)
+
 # Behind HTTPS (production) cookies are marked secure and browsers are told to stay on HTTPS.
 HTTPS = env.bool("OPENBUY_HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
@@ -70,6 +83,7 @@ INSTALLED_APPS = [
     "openbuy.discussion",
     "openbuy.needs",
     "openbuy.specifications",
+    "openbuy.processes",
     "openbuy.pages",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence

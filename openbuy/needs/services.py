@@ -744,7 +744,8 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_PER_NEED = 5
 
 
-def _sniff(head: bytes, name: str) -> str | None:
+def sniff(head: bytes, name: str) -> str | None:
+    """The content type of a file from its first bytes (and, for text, its name), or None."""
     for content_type, signatures in ATTACHMENT_TYPES.items():
         if signatures and any(head.startswith(sig) for sig in signatures):
             return content_type
@@ -774,7 +775,7 @@ def attachment_add(*, actor: User, need: Need, upload) -> Attachment:
         raise ValidationError({"file": "The file is empty"})
     head = upload.read(2048)
     upload.seek(0)
-    content_type = _sniff(head, name)
+    content_type = sniff(head, name)
     if content_type is None:
         raise ValidationError({"file": "The file must be a PDF, PNG, JPEG, CSV or text file"})
     with transaction.atomic():

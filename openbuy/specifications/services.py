@@ -23,7 +23,7 @@ from openbuy.audit import services as audit
 from openbuy.discussion import markup, moderation, notifications
 from openbuy.discussion.models import Visibility
 from openbuy.needs.models import Idea, Need
-from openbuy.specifications import gate, texts
+from openbuy.specifications import gate, signals, texts
 from openbuy.specifications.models import Annotation, Specification, SpecVersion, Suggestion
 from openbuy.specifications.selectors import audience, is_outdated
 
@@ -231,6 +231,10 @@ def _cut_version(
         spec.frozen_version = version
         fields.append("frozen_version")
     spec.save(update_fields=fields)
+    if spec.status == Specification.Status.PUBLISHED:
+        signals.amended.send(
+            sender=Specification, actor=recorded_by, specification=spec, version=version
+        )
     return version
 
 
