@@ -106,7 +106,7 @@ def process_for(viewer, pk: int) -> Process:
         .filter(pk=pk)
         .first()
     )
-    if process is None or not can(viewer, "processes.view", process):
+    if process is None or (process.is_draft and not can(viewer, "processes.run", process)):
         raise Process.DoesNotExist
     return process
 

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from openbuy.accounts.models import User
 from openbuy.demo.needs import create_needs
 from openbuy.demo.personas import DEMO_PASSWORD, PERSONAS, create_personas
+from openbuy.demo.processes import RIVAL, create_processes
 from openbuy.demo.specifications import create_specifications
 
 
@@ -30,7 +31,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {created} demo needs.")
         if create_specifications(personas):
             self.stdout.write("Created a demo specification.")
+        created = create_processes(personas)
+        if created:
+            self.stdout.write(f"Created {created} demo processes.")
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
-        width = max(len(p.email) for p in PERSONAS)
-        for persona in PERSONAS:
+        people = [*PERSONAS, RIVAL]
+        width = max(len(p.email) for p in people)
+        for persona in people:
             self.stdout.write(f"  {persona.email.ljust(width)}  {persona.description}")
