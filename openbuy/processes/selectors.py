@@ -273,3 +273,24 @@ def may_enter(viewer, process: Process, organisation: Organisation) -> bool:
     return Invitation.objects.filter(
         phase=phase, organisation=organisation, state=Invitation.State.ACCEPTED
     ).exists()
+
+
+def related_block(spec, user):
+    """For a specification's page: the processes publishing it, and for its buyer, a way to run
+    one once it is frozen."""
+    from django.urls import reverse
+
+    from openbuy.ui.related import Related
+
+    runs = user is not None and can(user, "specifications.write", spec)
+    processes = spec.processes.order_by("-created_at")
+    if not runs:
+        processes = processes.exclude(state=Process.State.DRAFT)
+    links = [
+        (f"{p.title} ({p.get_kind_display().lower()})", reverse("processes:detail", args=[p.pk]))
+        for p in processes[:20]
+    ]
+    actions = []
+    if runs and spec.status == "frozen" and not spec.processes.exists():
+        actions.append(("Run a process for this", reverse("processes:create", args=[spec.pk])))
+    return Related(heading="Procurement", links=links, actions=actions)
