@@ -94,6 +94,7 @@ def _register_routers() -> None:
     from openbuy.audit.api import router as audit_router
     from openbuy.discussion.api import router as discussion_router
     from openbuy.needs.api import router as needs_router
+    from openbuy.processes.api import router as processes_router
     from openbuy.specifications.api import router as specifications_router
 
     api.add_router("/", accounts_router)
@@ -101,6 +102,7 @@ def _register_routers() -> None:
     api.add_router("/", needs_router)
     api.add_router("/", specifications_router)
     api.add_router("/", discussion_router)
+    api.add_router("/", processes_router)
 
 
 _register_routers()

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from openbuy.processes.models import Process
+from openbuy.processes.services import local
 
 
 class ProcessesFeed(Feed):
@@ -41,7 +42,9 @@ class ProcessesFeed(Feed):
 
     def item_description(self, item):
         phase = item.current_phase
-        closing = f"\n\nDeadline: {phase.deadline:%d %B %Y %H:%M %Z}" if phase.deadline else ""
+        closing = (
+            f"\n\nDeadline: {local(phase.deadline, '%d %B %Y %H:%M %Z')}" if phase.deadline else ""
+        )
         value = f"\n\nValue: {item.currency} {item.value_amount:,.2f}" if item.value_amount else ""
         return f"{item.summary}{value}{closing}"
 

@@ -135,15 +135,32 @@ class DetailsForm(forms.Form):
         _required(self, title="Enter a title")
 
 
+class SplitDateTimeWidget(forms.SplitDateTimeWidget):
+    """The field's label points at the date box (Django's points at nothing), so the error
+    summary links somewhere; each box also names itself, as two inputs share one label."""
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+
 class DateTimeField(forms.SplitDateTimeField):
     """A date box and a time box, read in the service's time zone."""
 
     def __init__(self, **kwargs):
+        label = kwargs.get("label") or ""
         kwargs.setdefault(
             "widget",
-            forms.SplitDateTimeWidget(
-                date_attrs={"type": "date", "class": "govuk-input--width-10"},
-                time_attrs={"type": "time", "class": "govuk-input--width-5"},
+            SplitDateTimeWidget(
+                date_attrs={
+                    "type": "date",
+                    "class": "govuk-input--width-10",
+                    "aria-label": f"{label}: date",
+                },
+                time_attrs={
+                    "type": "time",
+                    "class": "govuk-input--width-5",
+                    "aria-label": f"{label}: time",
+                },
                 date_format="%Y-%m-%d",
                 time_format="%H:%M",
             ),

@@ -14,6 +14,8 @@ from the stored decision (``state``) and the current phase's dates by
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -98,6 +100,13 @@ class Process(models.Model):
     def is_draft(self) -> bool:
         return self.state == self.State.DRAFT
 
+    @property
+    def phase(self) -> Phase:
+        """The current phase (every process has one from the moment it is created)."""
+        if self.current_phase is None:
+            raise LookupError(f"Process {self.pk} has no current phase")
+        return self.current_phase
+
 
 class Phase(models.Model):
     """One round of a process: a tender has one, a challenge or staged competition several."""
@@ -139,6 +148,19 @@ class Phase(models.Model):
     @property
     def is_opened(self) -> bool:
         return self.opened_at is not None
+
+    @property
+    def due(self) -> datetime:
+        """The deadline of a phase that has one (every phase of a published process does)."""
+        if self.deadline is None:
+            raise LookupError(f"Phase {self.pk} has no deadline")
+        return self.deadline
+
+    @property
+    def enquiries_due(self) -> datetime:
+        if self.enquiry_end is None:
+            raise LookupError(f"Phase {self.pk} has no enquiry end")
+        return self.enquiry_end
 
 
 class Lot(models.Model):

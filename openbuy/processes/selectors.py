@@ -128,8 +128,10 @@ def answered_questions(process: Process) -> list[Question]:
     )
 
 
-def waiting_questions(process: Process) -> list[Question]:
+def waiting_questions(viewer, process: Process) -> list[Question]:
     """Questions not yet answered, for the buyer to answer: the text, never the asker."""
+    if not can(viewer, "processes.run", process):
+        raise PermissionDenied("Only the buyer's officers see questions waiting for an answer.")
     return list(
         process.questions.filter(state=Question.State.OPEN)
         .only("id", "text", "asked_at", "phase_id", "process_id")
@@ -195,7 +197,7 @@ class Opened:
     organisation: Organisation
     lot: str
     receipt: str
-    submitted_at: datetime
+    submitted_at: datetime | None
     verified: bool | None
     submission: Submission
 
@@ -230,7 +232,12 @@ def check_receipt(sha256: str) -> ReceiptCheck | None:
         return None
     receipt = (
         Receipt.objects.filter(sha256=sha256, submission__phase__opened_at__isnull=False)
-        .select_related("submission", "submission__phase__process", "submission__organisation")
+        .select_related(
+            "submission",
+            "submission__phase__process",
+            "submission__organisation",
+            "submission__lot",
+        )
         .order_by("-issued_at", "-id")
         .first()
     )
@@ -242,7 +249,7 @@ def check_receipt(sha256: str) -> ReceiptCheck | None:
     if final:
         from openbuy.processes import sealing
 
-        matches = sealing.receipt(submission.opened) == sha256
+        matches = sealing.receipt(submission.opened or {}) == sha256
     return ReceiptCheck(receipt, submission, final, matches)
 
 

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 
 from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation, User
@@ -144,6 +146,11 @@ def _status(process: Process, now: datetime | None = None) -> Status:
 def _move(process: Process, event: Event, now: datetime | None = None) -> Status:
     """Check ``event`` against the transition table at ``now``; the status it leads to."""
     return lifecycle.after(_status(process, now), event)
+
+
+def local(moment: datetime, pattern: str = "%d %B %Y %H:%M") -> str:
+    """A moment as the people using the service read it: in its time zone, not UTC."""
+    return timezone.localtime(moment).strftime(pattern)
 
 
 def url(process: Process, *parts: str) -> str:
@@ -384,7 +391,7 @@ def phase_update(
 ) -> Phase:
     """Plan a phase. A published process's phases change only before they start."""
     _require_runner(actor, process)
-    values = {
+    values: dict[str, object] = {
         "title": _text(title, "title"),
         "description": _text(description, "description", required=False),
         "budget_amount": money(budget_amount, "budget_amount"),
@@ -395,16 +402,16 @@ def phase_update(
         "evaluation_date": _day(evaluation_date, "evaluation_date"),
         "decision_date": _day(decision_date, "decision_date"),
     }
-    if take_forward in (None, ""):
-        values["take_forward"] = None
-    else:
+    forward: int | None = None
+    if take_forward not in (None, ""):
         try:
-            values["take_forward"] = int(take_forward)
+            forward = int(take_forward)
         except (TypeError, ValueError):
             raise ValidationError({"take_forward": "Enter a whole number of suppliers"}) from None
-        if not 1 <= values["take_forward"] <= 100:
+        if not 1 <= forward <= 100:
             raise ValidationError({"take_forward": "Enter a number of suppliers from 1 to 100"})
-    enquiry, due = values["enquiry_end"], values["deadline"]
+    values["take_forward"] = forward
+    enquiry, due = _when(enquiry_end, "enquiry_end"), _when(deadline, "deadline")
     if enquiry and due and enquiry > due:
         raise ValidationError({"enquiry_end": "The enquiry period must end before the deadline"})
     with transaction.atomic():
@@ -412,9 +419,7 @@ def phase_update(
         phase = process.phases.filter(number=number).first()
         if phase is None:
             raise ValidationError({"number": "There is no such phase"})
-        if not process.is_draft and (
-            phase.number <= process.current_phase.number or phase.is_opened
-        ):
+        if not process.is_draft and (phase.number <= process.phase.number or phase.is_opened):
             raise ValidationError(
                 "This phase has started: its deadline changes only by an extension."
             )
@@ -483,12 +488,12 @@ def lots_set(*, actor: User, process: Process, lots: Sequence[dict]) -> list[Lot
     return made
 
 
-def _clean_criteria(process: Process, criteria: Sequence[dict]) -> list[dict]:
+def _clean_criteria(process: Process, criteria: Sequence[dict]) -> list[dict[str, Any]]:
     if not criteria:
         raise ValidationError({"criteria": "Add at least one criterion"})
     if len(criteria) > MAX_CRITERIA:
         raise ValidationError({"criteria": f"Use at most {MAX_CRITERIA} criteria"})
-    clean = []
+    clean: list[dict[str, Any]] = []
     for i, item in enumerate(criteria):
         field = f"criteria.{i}"
         kind = str(item.get("kind") or "")
@@ -549,7 +554,9 @@ def criteria_set(
             for c in process.criteria.all()
         ]
         if not process.is_draft:
-            _move(process, Event.AMEND)
+            now = clock.now()
+            settle(process, now)  # an unanswered question may have moved the deadline on
+            _move(process, Event.AMEND, now)
             note = _text(note, "note", label="change note")
             if before == clean:
                 raise ValidationError({"criteria": "Nothing has changed"})
@@ -665,17 +672,17 @@ def process_publish(
         process.updated_at = now
         process.save(update_fields=["spec_version", "state", "published_at", "updated_at"])
         gate.acknowledge(actor=actor, target=process, acknowledgements=kept)
-        phase = process.current_phase
+        phase = process.phase
         _event(
             process,
             ProcessEvent.Kind.PUBLISHED,
-            f"Published: questions until {phase.enquiry_end:%d %B %Y %H:%M}, "
-            f"submissions until {phase.deadline:%d %B %Y %H:%M}",
+            f"Published: questions until {local(phase.enquiries_due)}, "
+            f"submissions until {local(phase.due)}",
             actor=actor,
             after={
                 "specification_version": spec.version_count,
-                "enquiry_end": phase.enquiry_end.isoformat(),
-                "deadline": phase.deadline.isoformat(),
+                "enquiry_end": phase.enquiries_due.isoformat(),
+                "deadline": phase.due.isoformat(),
             },
         )
         _audit(
@@ -683,13 +690,13 @@ def process_publish(
             process,
             "process.published",
             f"{actor} published “{process.title}”",
-            after={"version": spec.version_count, "deadline": phase.deadline.isoformat()},
+            after={"version": spec.version_count, "deadline": phase.due.isoformat()},
         )
         from openbuy.specifications.selectors import audience
 
         _tell(
             notifications.followers_of_any(audience(spec)),
-            f"“{process.title}” is open: questions until {phase.enquiry_end:%d %B}",
+            f"“{process.title}” is open: questions until {local(phase.enquiries_due, '%d %B')}",
             url(process),
             exclude=actor.pk,
         )
@@ -704,14 +711,14 @@ def _extend(
     reason: str,
     at: datetime | None = None,
 ) -> None:
-    phase = process.current_phase
-    old = phase.deadline
+    phase = process.phase
+    old = phase.due
     phase.deadline = deadline
     phase.save(update_fields=["deadline"])
     _event(
         process,
         ProcessEvent.Kind.DEADLINE_EXTENDED,
-        f"Deadline moved from {old:%d %B %Y %H:%M} to {deadline:%d %B %Y %H:%M}: {reason}",
+        f"Deadline moved from {local(old)} to {local(deadline)}: {reason}",
         actor=actor,
         at=at,
         note=reason,
@@ -723,7 +730,7 @@ def _extend(
         action="process.deadline_extended",
         obj=process,
         organisation_id=process.organisation_id,
-        summary=f"The deadline of “{process.title}” moved to {deadline:%d %B %Y %H:%M}: {reason}",
+        summary=f"The deadline of “{process.title}” moved to {local(deadline)}: {reason}",
         before={"deadline": old.isoformat()},
         after={"deadline": deadline.isoformat(), "reason": reason},
     )
@@ -732,30 +739,31 @@ def _extend(
 def _leave_time(process: Process, now: datetime, reason: str, actor: User | None) -> None:
     """Move the deadline so at least ``amendment_days`` remain (never earlier)."""
     due = now + timedelta(days=process.amendment_days)
-    if process.current_phase.deadline < due:
+    if process.phase.due < due:
         _extend(process, due, actor=actor, reason=reason)
 
 
-def deadline_extend(*, actor: User, process: Process, deadline: datetime, reason: str) -> Process:
+def deadline_extend(*, actor: User, process: Process, deadline, reason: str) -> Process:
     """The buyer gives more time. A deadline only ever moves later."""
     _require_runner(actor, process)
     reason = _text(reason, "reason")
-    deadline = _when(deadline, "deadline")
-    if deadline is None:
+    new = _when(deadline, "deadline")
+    if new is None:
         raise ValidationError({"deadline": "Enter the new deadline"})
+    deadline = new
     now = clock.now()
     with transaction.atomic():
         process = _locked(process)
         settle(process, now)
         _move(process, Event.EXTEND, now)
-        if deadline <= process.current_phase.deadline:
+        if deadline <= process.phase.due:
             raise ValidationError(
                 {"deadline": "The new deadline must be later than the current one"}
             )
         _extend(process, deadline, actor=actor, reason=reason)
         _tell(
             _followers(process) | starters(process),
-            f"More time for “{process.title}”: the deadline is now {deadline:%d %B %Y %H:%M}",
+            f"More time for “{process.title}”: the deadline is now {local(deadline)}",
             url(process),
             exclude=actor.pk,
         )
@@ -777,7 +785,7 @@ def on_amended(sender, *, actor: User, specification: Specification, version: Sp
         if status in (Status.AWARDED, Status.UNSUCCESSFUL, Status.CANCELLED):
             continue
         lifecycle.after(status, Event.AMEND)
-        before = process.spec_version.number if process.spec_version_id else None
+        before = process.spec_version.number if process.spec_version is not None else None
         process.spec_version = version
         process.updated_at = now
         process.save(update_fields=["spec_version", "updated_at"])
@@ -812,7 +820,7 @@ def settle(process: Process, now: datetime) -> bool:
     still unanswered at it: it moves on by ``question_days``, publicly, as many times as needed.
     The outcome depends only on the recorded times, so it is the same whenever this runs.
     """
-    phase = process.current_phase
+    phase = process.phase
     if process.state != Process.State.LIVE or phase is None or phase.deadline is None:
         return False
     grace = timedelta(days=process.question_days)
@@ -930,7 +938,7 @@ def question_ask(*, actor: User, process: Process, text: str) -> Question:
                 else "This process is not taking questions."
             )
         question = Question.objects.create(
-            process=process, phase=process.current_phase, asker=actor, text=text, asked_at=now
+            process=process, phase=process.phase, asker=actor, text=text, asked_at=now
         )
         # Private: the chain proves when it was asked without telling the public who asked.
         audit.record(
@@ -951,14 +959,18 @@ def question_ask(*, actor: User, process: Process, text: str) -> Question:
 
 
 def question_withdraw(*, actor: User, question: Question) -> Question:
+    now = clock.now()
     with transaction.atomic():
+        # A question unanswered at the deadline has already moved it on, whether or not
+        # anything settled the process yet: settle first, so withdrawing cannot undo that.
+        settle(_locked(question.process), now)
         question = Question.objects.select_for_update().get(pk=question.pk)
         if question.asker_id != actor.pk:
             raise PermissionDenied("Only the person who asked can withdraw a question.")
         if question.state != Question.State.OPEN:
             raise ValidationError("Only a question still waiting for an answer can be withdrawn.")
         question.state = Question.State.WITHDRAWN
-        question.withdrawn_at = clock.now()
+        question.withdrawn_at = now
         question.save(update_fields=["state", "withdrawn_at"])
     return question
 
@@ -1024,9 +1036,9 @@ def _may_enter(process: Process, phase: Phase, organisation: Organisation) -> No
 
 def _late(process: Process, status: Status) -> ValidationError:
     if status in (Status.CLOSED, Status.EVALUATION):
-        deadline = process.current_phase.deadline
+        deadline = process.phase.due
         return ValidationError(
-            f"The deadline passed at {deadline:%H:%M} on {deadline:%d %B %Y}: "
+            f"The deadline passed at {local(deadline, '%H:%M')} on {local(deadline, '%d %B %Y')}: "
             "submissions can no longer be made or changed."
         )
     return ValidationError("This process is not taking submissions.")
@@ -1115,13 +1127,14 @@ def submission_save(
     with transaction.atomic():
         process = _locked(process)
         _check_open_for(process, now)
-        phase = process.current_phase
+        phase = process.phase
         _may_enter(process, phase, organisation)
         submission = (
             Submission.objects.select_for_update()
             .filter(phase=phase, lot=lot, organisation=organisation)
             .first()
         )
+        content: dict[str, Any]
         if submission is None:
             content = {"answers": {}, "price": None, "files": []}
         else:
@@ -1182,6 +1195,8 @@ def submission_save(
             submission.state = Submission.State.SUBMITTED
             submission.submitted_at = now
             submission.receipt = sealing.receipt(content)
+        elif submission.state == Submission.State.WITHDRAWN:
+            submission.state = Submission.State.DRAFT  # worked on again after withdrawing
         submission.save()
         if submit:
             _issue_receipt(actor, process, submission, withdrawn=False)
@@ -1292,7 +1307,7 @@ def phase_open(*, actor: User, process: Process) -> Phase:
         if status in (Status.QUESTIONS, Status.SUBMISSIONS):
             raise ValidationError("Submissions can be opened only after the deadline has passed.")
         _move(process, Event.OPEN, now)
-        phase = process.current_phase
+        phase = process.phase
         submitted = list(
             Submission.objects.select_for_update().filter(
                 phase=phase, state=Submission.State.SUBMITTED
@@ -1338,7 +1353,7 @@ def phase_open(*, actor: User, process: Process) -> Phase:
 
 
 def _next_phase(process: Process) -> Phase:
-    phase = process.phases.filter(number=process.current_phase.number + 1).first()
+    phase = process.phases.filter(number=process.phase.number + 1).first()
     if phase is None:
         raise ValidationError("This is the last phase: there is no phase to take suppliers to.")
     return phase
@@ -1351,15 +1366,16 @@ def invite(*, actor: User, process: Process, organisations: Sequence[Organisatio
     with transaction.atomic():
         process = _locked(process)
         _move(process, Event.INVITE, now)
-        current = process.current_phase
+        current = process.phase
         nxt = _next_phase(process)
         bidders = set(
             Submission.objects.filter(phase=current, state=Submission.State.SUBMITTED).values_list(
                 "organisation_id", flat=True
             )
         )
-        chosen = [o for o in organisations if o.pk in bidders]
-        if len(chosen) != len(organisations) or not chosen:
+        unique = list({o.pk: o for o in organisations}.values())
+        chosen = [o for o in unique if o.pk in bidders]
+        if len(chosen) != len(unique) or not chosen:
             raise ValidationError(
                 {"organisations": "Choose among the suppliers who submitted to this phase"}
             )
@@ -1490,8 +1506,7 @@ def phase_start_next(*, actor: User, process: Process) -> Process:
         _event(
             process,
             ProcessEvent.Kind.NEXT_PHASE,
-            f"Phase {nxt.number} ({nxt.title}) started: submissions until "
-            f"{nxt.deadline:%d %B %Y %H:%M}",
+            f"Phase {nxt.number} ({nxt.title}) started: submissions until {local(nxt.deadline)}",
             actor=actor,
             after={"phase": nxt.number, "deadline": nxt.deadline.isoformat()},
         )

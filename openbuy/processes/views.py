@@ -333,7 +333,7 @@ def questions(request, pk: int):
                 )
                 return redirect("processes:questions", pk=process.pk)
     runs = can(request.user, "processes.run", process)
-    waiting = selectors.waiting_questions(process) if runs else []
+    waiting = selectors.waiting_questions(request.user, process) if runs else []
     return render(
         request,
         "processes/questions.html",
@@ -420,7 +420,7 @@ def extend(request, pk: int):
             "form": form,
             "process": process,
             "heading": "Extend the deadline",
-            "intro": f"The deadline is now {process.current_phase.deadline:%d %B %Y %H:%M}. "
+            "intro": f"The deadline is now {services.local(process.current_phase.deadline)}. "
             "A deadline only moves later; everyone following and bidding is told.",
             "button": "Extend the deadline",
         },
