@@ -9,7 +9,17 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from openbuy.accounts.models import Organisation
 from openbuy.audit.selectors import public_events
+from openbuy.clock import now
 from openbuy.needs.selectors import visible_ideas, visible_needs
+
+
+def open_processes() -> int:
+    from openbuy.processes import lifecycle
+    from openbuy.processes.models import Process
+
+    return lifecycle.with_status(
+        Process.objects.all(), [lifecycle.Status.QUESTIONS, lifecycle.Status.SUBMISSIONS], now()
+    ).count()
 
 
 def home(request):
@@ -22,6 +32,7 @@ def home(request):
             "recent_events": public_events()[:5],
             "need_count": visible_needs().count(),
             "idea_count": visible_ideas().count(),
+            "open_count": open_processes(),
         },
     )
 

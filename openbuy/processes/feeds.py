@@ -1,10 +1,15 @@
-"""Atom feeds of new opportunities: every published process, or one kind's, newest first."""
+"""Atom feeds of new opportunities: every published process, or those of one kind, buyer or
+area (``?kind=tender&buyer=<slug>&area=<slug>``), newest first. Suppliers live on these."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from openbuy.accounts.models import Organisation
+from openbuy.needs.models import Area
 from openbuy.processes.models import Process
 from openbuy.processes.services import local
 
@@ -14,14 +19,29 @@ class ProcessesFeed(Feed):
 
     def get_object(self, request):
         kind = request.GET.get("kind", "")
-        return kind if kind in Process.Kind.values else ""
+        buyer = Organisation.objects.filter(
+            kind="buyer", slug=request.GET.get("buyer", "")[:80]
+        ).first()
+        area = Area.objects.filter(slug=request.GET.get("area", "")[:80]).first()
+        return {
+            "kind": kind if kind in Process.Kind.values else "",
+            "buyer": buyer,
+            "area": area,
+        }
 
     def title(self, obj):
-        what = f"{Process.Kind(obj).label.lower()}s" if obj else "opportunities"
-        return f"New {what} on {settings.SERVICE_NAME}"
+        what = f"{Process.Kind(obj['kind']).label.lower()}s" if obj["kind"] else "opportunities"
+        where = f" from {obj['buyer']}" if obj["buyer"] else ""
+        where += f" in {obj['area']}" if obj["area"] else ""
+        return f"New {what}{where} on {settings.SERVICE_NAME}"
 
     def link(self, obj):
-        return reverse("processes:list") + (f"?kind={obj}" if obj else "")
+        query = {"kind": obj["kind"]} if obj["kind"] else {}
+        if obj["buyer"]:
+            query["buyer"] = obj["buyer"].slug
+        if obj["area"]:
+            query["area"] = obj["area"].slug
+        return reverse("processes:list") + (f"?{urlencode(query)}" if query else "")
 
     def subtitle(self, obj):
         return "Challenges, tenders and staged competitions, newest first."
@@ -33,8 +53,12 @@ class ProcessesFeed(Feed):
             .select_related("organisation", "current_phase")
             .order_by("-published_at", "-id")
         )
-        if obj:
-            processes = processes.filter(kind=obj)
+        if obj["kind"]:
+            processes = processes.filter(kind=obj["kind"])
+        if obj["buyer"]:
+            processes = processes.filter(organisation=obj["buyer"])
+        if obj["area"]:
+            processes = processes.filter(area=obj["area"])
         return processes[:50]
 
     def item_title(self, item):

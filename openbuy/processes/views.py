@@ -6,6 +6,8 @@ sealed to everyone but its own organisation until it is opened.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,10 +57,16 @@ def process_list(request):
     page = Paginator(processes, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    feed = {k: request.GET[k] for k in ("kind", "buyer", "area") if request.GET.get(k)}
     return render(
         request,
         "processes/process_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "Status": Status},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "feed_query": urlencode(feed),
+        },
     )
 
 

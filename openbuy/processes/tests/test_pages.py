@@ -159,3 +159,20 @@ def test_bad_input_never_crashes(client, personas, tender):
     )
     assert "must be later than the current one" in response.content.decode()
     assert client.get(base + "decide/nonsense/").status_code == 404
+
+
+def test_the_feed_follows_a_kind_a_buyer_or_an_area(client, personas, tender):
+    from openbuy.needs.models import Area
+
+    area = Area.objects.first()
+    tender.area = area
+    tender.save(update_fields=["area"])
+    assert "Evening access" in client.get("/processes/feed/?kind=tender").content.decode()
+    assert "Evening access" not in client.get("/processes/feed/?kind=challenge").content.decode()
+    council = personas["council"].slug
+    assert "Evening access" in client.get(f"/processes/feed/?buyer={council}").content.decode()
+    trust = personas["trust"].slug
+    assert "Evening access" not in client.get(f"/processes/feed/?buyer={trust}").content.decode()
+    assert "Evening access" in client.get(f"/processes/feed/?area={area.slug}").content.decode()
+    listing = client.get(f"/processes/?buyer={council}&kind=tender").content.decode()
+    assert f"/processes/feed/?kind=tender&amp;buyer={council}" in listing
