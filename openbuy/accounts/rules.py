@@ -37,6 +37,17 @@ def is_buyer_officer(user, organisation) -> bool:
     ).exists()
 
 
+@rules.predicate
+def has_no_admin(user, organisation) -> bool:
+    """An organisation nobody administers yet: the site's admins set it up."""
+    return (
+        organisation is not None
+        and not Membership.objects.filter(
+            organisation=organisation, role=Membership.Role.ADMIN
+        ).exists()
+    )
+
+
 def can(user, perm: str, obj=None) -> bool:
     """Whether ``user`` may do ``perm`` (to ``obj``), by openbuy's rules alone.
 
@@ -50,6 +61,8 @@ def can(user, perm: str, obj=None) -> bool:
 rules.add_perm("accounts.view_organisation", rules.always_allow)
 rules.add_perm("accounts.add_organisation", is_site_admin)
 rules.add_perm("accounts.change_organisation", is_site_admin | is_organisation_admin)
-rules.add_perm("accounts.manage_members", is_site_admin | is_organisation_admin)
+# Once an organisation has an admin of its own, only they choose its members: a site admin cannot
+# add themselves (or anyone) to, say, a supplier to read its sealed bids.
+rules.add_perm("accounts.manage_members", (is_site_admin & has_no_admin) | is_organisation_admin)
 rules.add_perm("accounts.see_member_emails", is_site_admin | is_organisation_admin)
 rules.add_perm("accounts.change_site_role", is_site_admin)

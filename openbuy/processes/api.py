@@ -542,3 +542,23 @@ def invite(request, pk: int, payload: InviteIn):
 def next_phase(request, pk: int):
     services.phase_start_next(actor=request.auth, process=_process(request, pk))
     return _detail(request, pk)
+
+
+@router.post(
+    "/processes/{pk}/invitations/{invitation_id}/revoke",
+    response={200: InvitationOut, **ERRORS},
+    summary="Revoke an invitation to a phase that has not started (buyer officers)",
+    description="The reason is public, and the supplier is told.",
+)
+def invitation_revoke(request, pk: int, invitation_id: int, payload: DecisionIn):
+    process = _process(request, pk)
+    invitation = (
+        Invitation.objects.select_related("phase__process", "organisation")
+        .filter(pk=invitation_id, phase__process=process)
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return services.invitation_revoke(
+        actor=request.auth, invitation=invitation, reason=payload.reason
+    )

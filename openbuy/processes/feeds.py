@@ -49,7 +49,7 @@ class ProcessesFeed(Feed):
     def items(self, obj):
         # Only what is public about a process: never anything about its submissions.
         processes = (
-            Process.objects.exclude(state=Process.State.DRAFT)
+            Process.objects.filter(published_at__isnull=False)
             .select_related("organisation", "current_phase")
             .order_by("-published_at", "-id")
         )

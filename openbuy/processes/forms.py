@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from openbuy.needs.models import Area
 from openbuy.processes import selectors
@@ -262,9 +263,13 @@ class CriteriaForm(forms.Form):
         ]
 
     def criteria(self) -> list[dict]:
+        """The rows filled in (any box), in order; ``self.row_of`` maps each back to its row."""
         data, made = self.cleaned_data, []
+        self.row_of: list[int] = []
         for i in range(MAX_CRITERIA_ROWS):
-            if data.get(f"kind_{i}") or data.get(f"name_{i}") or data.get(f"weight_{i}"):
+            boxes = ("kind", "name", "weight", "description")
+            if any(data.get(f"{box}_{i}") for box in boxes):
+                self.row_of.append(i)
                 made.append(
                     {
                         "kind": data.get(f"kind_{i}"),
@@ -333,9 +338,13 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, asked=None, **kwargs):
         super().__init__(*args, **kwargs)
         _required(self, answer="Enter the answer")
+        if asked is not None:
+            # Several answer boxes share a page: each label says which question it answers.
+            when = timezone.localtime(asked).strftime("%d %B %Y %H:%M")
+            self.fields["answer"].label = f"Answer to the question asked {when}"
 
 
 class ReasonForm(forms.Form):

@@ -14,6 +14,7 @@ from the stored decision (``state``) and the current phase's dates by
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from django.conf import settings
@@ -87,8 +88,9 @@ class Process(models.Model):
                 condition=Q(value_amount__isnull=True) | Q(value_amount__gte=0),
                 name="process_value_not_negative",
             ),
+            # A draft cancelled before publication keeps no publication date, and stays hidden.
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(published_at__isnull=False),
+                condition=Q(state__in=["draft", "cancelled"]) | Q(published_at__isnull=False),
                 name="process_published_has_date",
             ),
         ]
@@ -219,6 +221,7 @@ class ProcessEvent(models.Model):
         ANSWERED = "answered", "Question answered"
         OPENED = "opened", "Submissions opened"
         INVITED = "invited", "Suppliers invited forward"
+        REPLANNED = "replanned", "Phase replanned"
         NEXT_PHASE = "next_phase", "Next phase started"
         UNSUCCESSFUL = "unsuccessful", "Closed without an award"
         CANCELLED = "cancelled", "Cancelled"
@@ -279,6 +282,12 @@ class Question(models.Model):
         return f"Question {self.pk}"
 
 
+def public_id() -> str:
+    """A random reference for what must not be counted: sequential ids in a supplier's own
+    links would tell it how many others submitted in between."""
+    return secrets.token_hex(16)
+
+
 class Submission(models.Model):
     """A supplier organisation's answer to one phase (and lot). Sealed until opened.
 
@@ -292,6 +301,7 @@ class Submission(models.Model):
         SUBMITTED = "submitted", "Submitted"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    public_id = models.CharField(max_length=32, unique=True, default=public_id, editable=False)
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="submissions")
     lot = models.ForeignKey(
         Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
@@ -333,6 +343,7 @@ class Submission(models.Model):
 class SubmissionFile(models.Model):
     """An attachment, encrypted like the rest of the submission (name and content)."""
 
+    public_id = models.CharField(max_length=32, unique=True, default=public_id, editable=False)
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
     sealed = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)

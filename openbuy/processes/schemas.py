@@ -264,7 +264,7 @@ class ReceiptOut(Schema):
 class SubmissionOut(Schema):
     """One of your organisation's submissions, unsealed for you alone."""
 
-    id: int
+    id: str = Field(description="A random reference (never a sequence number)")
     process: int
     process_title: str
     phase: int
@@ -278,6 +278,10 @@ class SubmissionOut(Schema):
         description="Exactly what is sealed: the receipt is the SHA-256 of this object as "
         "canonical JSON (sorted keys, no spaces, UTF-8)"
     )
+
+    @staticmethod
+    def resolve_id(obj) -> str:
+        return obj.public_id
 
     @staticmethod
     def resolve_process(obj) -> int:

@@ -41,7 +41,8 @@ OPEN = (Status.QUESTIONS, Status.SUBMISSIONS)
 
 
 def visible_processes(viewer) -> QuerySet[Process]:
-    """Published processes, and the drafts of the buyers the viewer runs processes for."""
+    """Published processes, and the drafts (and drafts cancelled unpublished) of the buyers the
+    viewer runs processes for."""
     drafts = Q(pk__in=[])
     if viewer is not None and viewer.is_authenticated:
         mine = Membership.objects.filter(
@@ -50,7 +51,7 @@ def visible_processes(viewer) -> QuerySet[Process]:
             role__in=[Membership.Role.BUYER, Membership.Role.ADMIN],
         ).values("organisation_id")
         drafts = Q(organisation_id__in=mine)
-    return Process.objects.filter(~Q(state=Process.State.DRAFT) | drafts)
+    return Process.objects.filter(Q(published_at__isnull=False) | drafts)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def process_for(viewer, pk: int) -> Process:
         .filter(pk=pk)
         .first()
     )
-    if process is None or (process.is_draft and not can(viewer, "processes.run", process)):
+    unpublished = process is not None and process.published_at is None
+    if process is None or (unpublished and not can(viewer, "processes.run", process)):
         raise Process.DoesNotExist
     return process
 
@@ -292,7 +294,7 @@ def related_block(spec, user):
     runs = user is not None and can(user, "specifications.write", spec)
     processes = spec.processes.order_by("-created_at")
     if not runs:
-        processes = processes.exclude(state=Process.State.DRAFT)
+        processes = processes.filter(published_at__isnull=False)
     links = [
         (f"{p.title} ({p.get_kind_display().lower()})", reverse("processes:detail", args=[p.pk]))
         for p in processes[:20]

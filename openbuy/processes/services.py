@@ -181,12 +181,15 @@ def _event(
 
 
 def _audit(actor, process: Process, action: str, summary: str, **changes) -> None:
+    """Audit a change to a process: public once it has been published, private before (a
+    draft, and a draft cancelled before publication, are its buyer's business alone)."""
     audit.record(
         actor=actor,
         action=action,
         obj=process,
         organisation_id=process.organisation_id,
         summary=summary,
+        public=process.published_at is not None,
         **changes,
     )
 
@@ -423,16 +426,29 @@ def phase_update(
             raise ValidationError(
                 "This phase has started: its deadline changes only by an extension."
             )
+        before = {"deadline": phase.deadline.isoformat() if phase.deadline else None}
         for field, value in values.items():
             setattr(phase, field, value)
         phase.save()
+        after = {"deadline": phase.deadline.isoformat() if phase.deadline else None}
         _audit(
             actor,
             process,
             "process.phase_planned",
             f"{actor} planned phase {number} of “{process.title}”",
-            after={"phase": number, "title": values["title"]},
+            after={"phase": number, "title": values["title"], **after},
         )
+        if not process.is_draft:
+            # The plan of a later phase is part of the published notice: a change is shown.
+            when = f"deadline {local(phase.deadline)}" if phase.deadline else "no deadline yet"
+            _event(
+                process,
+                ProcessEvent.Kind.REPLANNED,
+                f"Phase {number} ({phase.title}) was replanned: {when}",
+                actor=actor,
+                before=before,
+                after=after,
+            )
     return phase
 
 
@@ -548,6 +564,10 @@ def criteria_set(
     _require_runner(actor, process)
     clean = _clean_criteria(process, criteria)
     with transaction.atomic():
+        # The specification first, then the process: the order an amendment made on the
+        # specification's own page takes them in (section_edit → on_amended), so the two can
+        # never wait for each other.
+        Specification.objects.select_for_update().filter(pk=process.specification_id).first()
         process = _locked(process)
         before = [
             {"kind": c.kind, "name": c.name, "weight": c.weight, "description": c.description}
@@ -590,21 +610,30 @@ def criteria_set(
 
 
 def _amend_judging(actor: User, process: Process, criteria: list[dict], note: str) -> None:
-    spec = process.specification
+    """Rewrite the specification's section on how responses are judged (the outline's
+    ``judging`` section, or one added earlier under the same heading), or add it."""
+    spec = Specification.objects.select_related("current_version").get(pk=process.specification_id)
     table = criteria_table(criteria)
-    current = spec.latest.section("judging") if spec.current_version_id else None
-    if current is not None:
+    sections = spec.latest.sections if spec.current_version_id else []
+    key = next(
+        (s["key"] for s in sections if s["key"] == "judging" or s["heading"] == JUDGING_HEADING),
+        None,
+    )
+    if key is not None:
         spec_services.section_edit(
-            actor=actor, spec=spec, key="judging", body=table, note=f"Criteria amended: {note}"
+            actor=actor, spec=spec, key=key, body=table, note=f"Criteria amended: {note}"
         )
     else:
         spec_services.section_add(
             actor=actor,
             spec=spec,
-            heading="How responses will be judged",
+            heading=JUDGING_HEADING,
             body=table,
             note=f"Criteria amended: {note}",
         )
+
+
+JUDGING_HEADING = "How responses will be judged"
 
 
 # --- publishing and the timeline ---------------------------------------------------------------
@@ -655,9 +684,9 @@ def process_publish(
     facing the most similar past lessons."""
     _require_runner(actor, process)
     kept = gate.check(gate.matches(gate_text(process)), acknowledgements)
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.PUBLISH, now)
         _check_plan(process, now)
         spec = process.specification
@@ -751,9 +780,9 @@ def deadline_extend(*, actor: User, process: Process, deadline, reason: str) -> 
     if new is None:
         raise ValidationError({"deadline": "Enter the new deadline"})
     deadline = new
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         _move(process, Event.EXTEND, now)
         if deadline <= process.phase.due:
@@ -775,11 +804,11 @@ def on_amended(sender, *, actor: User, specification: Specification, version: Sp
     """A published specification was amended (on its own page or by a criteria change): the
     processes publishing it move to the new version and leave suppliers enough time. After the
     deadline nothing may change what suppliers answered."""
-    now = clock.now()
     for process in Process.objects.filter(specification=specification).exclude(
         state=Process.State.DRAFT
     ):
         process = _locked(process)
+        now = clock.now()
         settle(process, now)
         status = _status(process, now)
         if status in (Status.AWARDED, Status.UNSUCCESSFUL, Status.CANCELLED):
@@ -867,17 +896,15 @@ def _decide(
 ) -> Process:
     _require_runner(actor, process)
     reason = _text(reason, "reason")
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         _move(process, event, now)
         process.state = state
         process.decision_reason = reason
         process.updated_at = now
-        if process.published_at is None:
-            process.published_at = now
-        process.save(update_fields=["state", "decision_reason", "updated_at", "published_at"])
+        process.save(update_fields=["state", "decision_reason", "updated_at"])
         _event(process, kind, f"{verb}: {reason}", actor=actor, note=reason)
         _audit(
             actor,
@@ -927,9 +954,9 @@ def question_ask(*, actor: User, process: Process, text: str) -> Question:
     _require(actor, "processes.ask", None, "Only people from supplier organisations can ask.")
     moderation.ensure_can_post(actor)
     text = _text(text, "question")
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         status = _status(process, now)
         if status != Status.QUESTIONS:
             raise ValidationError(
@@ -959,11 +986,12 @@ def question_ask(*, actor: User, process: Process, text: str) -> Question:
 
 
 def question_withdraw(*, actor: User, question: Question) -> Question:
-    now = clock.now()
     with transaction.atomic():
         # A question unanswered at the deadline has already moved it on, whether or not
         # anything settled the process yet: settle first, so withdrawing cannot undo that.
-        settle(_locked(question.process), now)
+        locked = _locked(question.process)
+        now = clock.now()
+        settle(locked, now)
         question = Question.objects.select_for_update().get(pk=question.pk)
         if question.asker_id != actor.pk:
             raise PermissionDenied("Only the person who asked can withdraw a question.")
@@ -980,9 +1008,9 @@ def question_answer(*, actor: User, question: Question, answer: str) -> Question
     process = question.process
     _require_runner(actor, process)
     answer = _text(answer, "answer")
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         question = Question.objects.select_for_update().get(pk=question.pk)
         if question.state != Question.State.OPEN:
@@ -1122,10 +1150,12 @@ def submission_save(
         raise ValidationError({"lot": "Choose the lot this submission is for"})
     answers = _clean_answers(process, answers or {})
     price_value = money(price, "price")
+    if len(add_files) > MAX_FILES:  # before reading any of them into memory
+        raise ValidationError({"files": f"Attach at most {MAX_FILES} files"})
     uploads = [_file_entry(upload, "files") for upload in add_files]
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         _check_open_for(process, now)
         phase = process.phase
         _may_enter(process, phase, organisation)
@@ -1171,7 +1201,7 @@ def submission_save(
                 ) from None
         else:
             SubmissionFile.objects.filter(
-                submission=submission, pk__in=[int(x) for x in remove_files if str(x).isdigit()]
+                submission=submission, public_id__in=[str(x) for x in remove_files]
             ).delete()
         for entry, data in uploads:
             stored = SubmissionFile.objects.create(
@@ -1184,7 +1214,7 @@ def submission_save(
                 ),
                 created_at=now,
             )
-            content["files"].append({"id": str(stored.pk), **entry})
+            content["files"].append({"id": stored.public_id, **entry})
         if submit:
             _check_complete(process, content)
         submission.sealed = sealing.seal_json(
@@ -1221,16 +1251,9 @@ def _issue_receipt(actor: User, process: Process, submission: Submission, *, wit
     Receipt.objects.create(
         submission=submission, sha256=submission.receipt, issued_at=clock.now(), withdrawn=withdrawn
     )
-    # The audit chain timestamps the receipt without naming the process, so nobody reading the
-    # log can count the submissions to a process before it is opened.
-    audit.record(
-        actor=actor,
-        action="submission.withdrawn" if withdrawn else "submission.sealed",
-        organisation_id=submission.organisation_id,
-        summary="A sealed submission was withdrawn" if withdrawn else "A submission was sealed",
-        after={"receipt": submission.receipt},
-        public=False,
-    )
+    # Nothing goes in the audit chain yet: even a private event with no process named would
+    # leave a gap in the public chain that could be counted. Every receipt, with its time, is
+    # recorded in the public opening event instead (see phase_open).
     link = reverse("processes:submission", args=[process.pk])
     if withdrawn:
         message = f"Your submission to “{process.title}” was withdrawn"
@@ -1259,11 +1282,13 @@ def submission_withdraw(*, actor: User, submission: Submission) -> Submission:
     _require(
         actor, "processes.submit_for", organisation, "Only its own organisation can withdraw it."
     )
-    now = clock.now()
     with transaction.atomic():
         process = _locked(submission.phase.process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         _check_open_for(process, now)
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.phase_id != process.current_phase_id:
+            raise ValidationError("This submission belongs to a phase that has closed.")
         if submission.state != Submission.State.SUBMITTED:
             raise ValidationError("Only a submitted submission can be withdrawn.")
         submission.state = Submission.State.WITHDRAWN
@@ -1277,7 +1302,7 @@ def file_content(submission: Submission, file_id: str) -> tuple[dict, bytes]:
     """One attachment's description and bytes (callers check who may read it)."""
     content = submission.opened or submission_content(submission)
     entry = next((f for f in content["files"] if f["id"] == str(file_id)), None)
-    stored = SubmissionFile.objects.filter(submission=submission, pk=int(file_id)).first()
+    stored = SubmissionFile.objects.filter(submission=submission, public_id=str(file_id)).first()
     if entry is None or stored is None:
         raise SubmissionFile.DoesNotExist
     data = sealing.unseal(
@@ -1299,9 +1324,9 @@ def phase_open(*, actor: User, process: Process) -> Phase:
     on receipts are public and anyone can check theirs. Drafts never submitted stay sealed.
     """
     _require_runner(actor, process)
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         status = _status(process, now)
         if status in (Status.QUESTIONS, Status.SUBMISSIONS):
@@ -1314,6 +1339,17 @@ def phase_open(*, actor: User, process: Process) -> Phase:
             )
         )
         receipts = []
+        history = [
+            {
+                "organisation": r.submission.organisation.name,
+                "receipt": r.sha256,
+                "issued_at": r.issued_at.isoformat(),
+                "withdrawn": r.withdrawn,
+            }
+            for r in Receipt.objects.filter(submission__phase=phase)
+            .select_related("submission__organisation")
+            .order_by("issued_at", "id")
+        ]
         for submission in submitted:
             content = submission_content(submission)
             submission.opened = content
@@ -1340,7 +1376,7 @@ def phase_open(*, actor: User, process: Process) -> Phase:
             process,
             "process.opened",
             f"{actor} opened {len(submitted)} submissions to “{process.title}”",
-            after={"phase": phase.number, "submissions": receipts},
+            after={"phase": phase.number, "submissions": receipts, "receipts_issued": history},
         )
         bidders = {s.started_by_id for s in submitted}
         _tell(
@@ -1362,9 +1398,9 @@ def _next_phase(process: Process) -> Phase:
 def invite(*, actor: User, process: Process, organisations: Sequence[Organisation]) -> list:
     """Take suppliers forward from the opened phase to the next, up to its number."""
     _require_runner(actor, process)
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.INVITE, now)
         current = process.phase
         nxt = _next_phase(process)
@@ -1461,21 +1497,43 @@ def invitation_revoke(*, actor: User, invitation: Invitation, reason: str) -> In
     _require_runner(actor, process)
     reason = _text(reason, "reason")
     with transaction.atomic():
+        locked = _locked(process)  # the process first, as everywhere else
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state not in (Invitation.State.PENDING, Invitation.State.ACCEPTED):
             raise ValidationError("Only a standing invitation can be revoked.")
-        if invitation.phase.submissions.filter(organisation=invitation.organisation).exists():
-            raise ValidationError("This supplier has started a submission to the phase.")
+        # Only before the phase starts: afterwards a revocation could reveal (by failing or not)
+        # whether the supplier has a sealed draft, and would take away a place mid-competition.
+        if locked.phase.number >= invitation.phase.number:
+            raise ValidationError("The phase has started: its invitations can no longer change.")
         invitation.state = Invitation.State.REVOKED
         invitation.decided_at = clock.now()
         invitation.reason = reason
         invitation.save(update_fields=["state", "decided_at", "reason"])
+        _event(
+            locked,
+            ProcessEvent.Kind.INVITED,
+            f"Invitation of {invitation.organisation} to phase {invitation.phase.number} "
+            f"revoked: {reason}",
+            actor=actor,
+            note=reason,
+        )
         _audit(
             actor,
-            process,
+            locked,
             "process.invitation_revoked",
             f"{actor} revoked the invitation of {invitation.organisation} to phase "
             f"{invitation.phase.number}: {reason}",
+        )
+        members = Membership.objects.filter(
+            organisation=invitation.organisation,
+            role__in=[Membership.Role.SUPPLIER, Membership.Role.ADMIN],
+        ).values_list("user_id", flat=True)
+        _tell(
+            set(members),
+            f"Your invitation to phase {invitation.phase.number} of “{locked.title}” was "
+            f"revoked: {reason}",
+            reverse("processes:invitations"),
+            exclude=actor.pk,
         )
     return invitation
 
@@ -1483,14 +1541,19 @@ def invitation_revoke(*, actor: User, invitation: Invitation, reason: str) -> In
 def phase_start_next(*, actor: User, process: Process) -> Process:
     """Start the next phase for the suppliers taken forward."""
     _require_runner(actor, process)
-    now = clock.now()
     with transaction.atomic():
         process = _locked(process)
+        now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.NEXT_PHASE, now)
         nxt = _next_phase(process)
-        if nxt.deadline is None or nxt.deadline <= now:
+        earliest = now + timedelta(days=process.amendment_days)
+        if nxt.deadline is None or nxt.deadline < earliest:
             raise ValidationError(
-                {"deadline": f"Set a deadline in the future for phase {nxt.number} first"}
+                {
+                    "deadline": f"Set phase {nxt.number}'s deadline at least "
+                    f"{process.amendment_days} days from now first, so the suppliers taken "
+                    "forward have time to answer"
+                }
             )
         if nxt.enquiry_end is None or nxt.enquiry_end <= now:
             nxt.enquiry_end = min(nxt.deadline, now + timedelta(days=process.question_days))

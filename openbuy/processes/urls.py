@@ -32,15 +32,20 @@ urlpatterns = [
     path("processes/<id:pk>/submission/", views.submission, name="submission"),
     path("processes/<id:pk>/submissions/", views.submissions, name="submissions"),
     path(
-        "processes/<id:pk>/submissions/<id:submission_pk>/",
+        "processes/<id:pk>/submissions/<slug:ref>/",
         views.submission_detail,
         name="submission_detail",
     ),
     path(
-        "processes/<id:pk>/submissions/<id:submission_pk>/files/<id:file_pk>/",
+        "processes/<id:pk>/submissions/<slug:ref>/files/<slug:file_ref>/",
         views.submission_file,
         name="submission_file",
     ),
     path("processes/<id:pk>/invite/", views.invite, name="invite"),
+    path(
+        "processes/<id:pk>/invitations/<id:invitation_pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("processes/<id:pk>/next-phase/", views.next_phase, name="next_phase"),
 ]

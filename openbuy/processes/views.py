@@ -256,7 +256,9 @@ def criteria(request, pk: int):
                 # "criteria.2.weight" names row 2's weight box.
                 for field, errors in error.error_dict.items():
                     parts = field.split(".")
-                    name = f"{parts[2]}_{parts[1]}" if len(parts) == 3 else field
+                    name = field
+                    if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(form.row_of):
+                        name = f"{parts[2]}_{form.row_of[int(parts[1])]}"
                     form.add_error(name if name in form.fields else None, errors)
             else:
                 form.add_error(None, error)
@@ -351,7 +353,7 @@ def questions(request, pk: int):
             "form": form,
             "answered": selectors.answered_questions(process),
             "own": selectors.own_questions(request.user, process),
-            "waiting": [(q, f.AnswerForm(prefix=f"q{q.pk}")) for q in waiting],
+            "waiting": [(q, f.AnswerForm(prefix=f"q{q.pk}", asked=q.asked_at)) for q in waiting],
             "runs": runs,
             "can_ask": status == Status.QUESTIONS and can(request.user, "processes.ask"),
         },
@@ -364,7 +366,7 @@ def answer(request, pk: int, question_pk: int):
     process = _process(request, pk)
     _runner(request, process)
     question = get_object_or_404(Question, pk=question_pk, process=process)
-    form = f.AnswerForm(request.POST, prefix=f"q{question.pk}")
+    form = f.AnswerForm(request.POST, prefix=f"q{question.pk}", asked=question.asked_at)
     if form.is_valid():
         try:
             services.question_answer(
@@ -428,8 +430,12 @@ def extend(request, pk: int):
             "form": form,
             "process": process,
             "heading": "Extend the deadline",
-            "intro": f"The deadline is now {services.local(process.current_phase.deadline)}. "
-            "A deadline only moves later; everyone following and bidding is told.",
+            "intro": (
+                f"The deadline is now {services.local(process.phase.deadline)}. "
+                if process.phase.deadline
+                else "No deadline is set yet. "
+            )
+            + "A deadline only moves later; everyone following and bidding is told.",
             "button": "Extend the deadline",
         },
     )
@@ -614,14 +620,14 @@ def submissions(request, pk: int):
     return render(
         request,
         "processes/submissions.html",
-        {"process": process, "phases": phases, "runs": runs},
+        {"process": process, "phases": phases, "runs": runs, "has_lots": process.lots.exists()},
     )
 
 
-def _readable(request, process: Process, submission_pk: int) -> Submission:
+def _readable(request, process: Process, ref: str) -> Submission:
     found = (
         Submission.objects.select_related("phase", "organisation", "lot")
-        .filter(pk=submission_pk, phase__process=process)
+        .filter(public_id=ref, phase__process=process)
         .first()
     )
     # Not found and not allowed look the same, so nobody learns that a sealed one exists.
@@ -631,9 +637,9 @@ def _readable(request, process: Process, submission_pk: int) -> Submission:
 
 
 @login_required
-def submission_detail(request, pk: int, submission_pk: int):
+def submission_detail(request, pk: int, ref: str):
     process = _process(request, pk)
-    found = _readable(request, process, submission_pk)
+    found = _readable(request, process, ref)
     content = selectors.content(request.user, found)
     answers = [
         (c, content["answers"].get(str(c.number), ""))
@@ -647,11 +653,11 @@ def submission_detail(request, pk: int, submission_pk: int):
 
 
 @login_required
-def submission_file(request, pk: int, submission_pk: int, file_pk: int):
+def submission_file(request, pk: int, ref: str, file_ref: str):
     process = _process(request, pk)
-    found = _readable(request, process, submission_pk)
+    found = _readable(request, process, ref)
     try:
-        entry, data = services.file_content(found, str(file_pk))
+        entry, data = services.file_content(found, file_ref)
     except (LookupError, ValueError, SubmissionFile.DoesNotExist, sealing.SealError):
         raise Http404 from None
     response = HttpResponse(data, content_type=entry["type"])
@@ -732,6 +738,41 @@ def invite(request, pk: int):
             "form": form,
             "process": process,
             "invitations": list(selectors.invitations_of(process)),
+        },
+    )
+
+
+@login_required
+def invitation_revoke(request, pk: int, invitation_pk: int):
+    process = _process(request, pk)
+    _runner(request, process)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation", "phase"),
+        pk=invitation_pk,
+        phase__process=process,
+    )
+    form = f.ReasonForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_revoke(
+                actor=request.user, invitation=invitation, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Invitation revoked. The supplier has been told.")
+            return redirect("processes:invite", pk=process.pk)
+    return render(
+        request,
+        "processes/form.html",
+        {
+            "form": form,
+            "process": process,
+            "heading": f"Revoke the invitation of {invitation.organisation}",
+            "intro": f"{invitation.organisation} was invited to phase {invitation.phase.number}. "
+            "The revocation and its reason are public.",
+            "button": "Revoke the invitation",
+            "danger": True,
         },
     )
 

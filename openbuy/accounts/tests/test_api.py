@@ -186,7 +186,7 @@ def test_member_list_endpoint_queries_are_constant(
     for i in range(extra):
         user = User.objects.create_user(f"m{i}@example.org", "x" * 12, name=f"Member {i}")
         services.membership_add(
-            actor=personas["admin"],
+            actor=personas["org_admin"],
             organisation=personas["council"],
             email=user.email,
             role="frontline",

@@ -1027,7 +1027,7 @@ def _take_coop_forward(personas, staged, submit, clock):
     return invitation
 
 
-def test_the_next_phase_needs_a_future_deadline(personas, staged, submit, rival, clock):
+def test_the_next_phase_needs_a_deadline_that_leaves_time(personas, staged, submit, rival, clock):
     buyer = personas["buyer"]
     _take_coop_forward(personas, staged, submit, clock)
     second = staged.phases.get(number=2)
@@ -1037,17 +1037,23 @@ def test_the_next_phase_needs_a_future_deadline(personas, staged, submit, rival,
     with pytest.raises(ValidationError) as refused:
         services.phase_start_next(actor=buyer, process=staged)
     assert refused.value.message_dict == {
-        "deadline": ["Set a deadline in the future for phase 2 first"]
+        "deadline": [
+            "Set phase 2's deadline at least 5 days from now first, so the suppliers taken "
+            "forward have time to answer"
+        ]
     }
-    services.phase_update(
-        actor=buyer,
-        process=staged,
-        number=2,
-        title=second.title,
-        deadline=openbuy_clock.now() - timedelta(seconds=1),
-    )
-    with pytest.raises(ValidationError, match="deadline in the future"):
-        services.phase_start_next(actor=buyer, process=staged)
+    for too_soon in (-timedelta(seconds=1), 5 * DAY - timedelta(seconds=1)):
+        services.phase_update(
+            actor=buyer,
+            process=staged,
+            number=2,
+            title=second.title,
+            deadline=openbuy_clock.now() + too_soon,
+        )
+        with pytest.raises(ValidationError, match="at least 5 days from now"):
+            services.phase_start_next(actor=buyer, process=staged)
+    # Replanning a later phase of a published process is shown on the timeline.
+    assert staged.events.filter(kind="replanned").count() == 3
     new_deadline = openbuy_clock.now() + 20 * DAY
     services.phase_update(
         actor=buyer, process=staged, number=2, title=second.title, deadline=new_deadline
