@@ -1,0 +1,760 @@
+"""The leak suite: until a phase is opened, nobody but the submitting organisation learns what
+was submitted to it, or how many submissions there are — on any read path.
+
+How it works, and why it cannot pass by accident:
+
+* The read paths are not listed by hand. ``get_resolver()`` is walked and every URL pattern of
+  the project — pages, the JSON API, feeds, open data, search, the activity log, notifications,
+  organisation pages and the Django admin (every registered model's list, change, history and
+  delete pages; if Submission, SubmissionFile or Receipt were ever registered, theirs too) —
+  becomes concrete paths, each URL parameter filled with the ids that matter here: the tender,
+  its phase, every submission and file reference, every receipt, the question, the persona
+  organisations' slugs, the admin rows the submissions made. A parameter this module does not
+  know how to fill fails the test, so a new route cannot go unvisited. A few query strings are
+  added: searches for part of a marker, receipt checks, the submission page for each supplier.
+* Every path is requested (GET, redirects not followed) anonymously and as every persona; API
+  paths that answer GET once with the session and once with a personal token. A server error
+  fails the test: a page that crashes proves nothing. (Economies: the admin's pages are asked
+  for by non-staff once per list only — the admin turns them all away alike — and the
+  OpenAPI schema and docs by the anonymous visitor and the admin only.)
+* The submissions hold unique markers — in the answers, the file's name and content, and the
+  price — and have receipts. No response (body, Location or Content-Disposition) may hold
+  another organisation's markers or receipt, nor say "2 submissions" or the like. As positive
+  controls each submitting organisation does find its own marker (its submission, its file,
+  the API), so the markers are really there to find; after opening the buyer's officers read
+  the content, and the public sees the receipts but not the content.
+* Counting is caught by comparing two worlds rather than by guessing at wording. Inside a
+  savepoint two suppliers submit (one with a file) and a third saves a draft; every (viewer,
+  path) response is recorded before the deadline and again after it (still unopened). The
+  savepoint is rolled back — the same database, the same ids, no submissions — and the same
+  requests are made again at the same frozen clock times. For every viewer who is not a
+  submitter, every response must be byte-identical between the two worlds (CSRF tokens
+  blanked): a page that does not change when two suppliers submit can tell neither what they
+  sent nor how many they are. There are no exceptions, the site admin's audit log included.
+  What signing in leaves behind (last sign-in, a token's last use) is made the same in both
+  worlds first, and a redirect's flash message is dropped so it cannot colour the next page.
+* After the deadline, and after opening, paths matching UNCHANGING (pages that show no process
+  and do not depend on the clock: specifications, needs, ideas, accounts…) are not asked for
+  again — they were at the first stage — which keeps the module to about a minute.
+* E-mails run through the database queue, as in production (its admin pages are covered if it
+  has any), and are checked to go to the submitters alone; so are notifications, with every
+  persona following the tender so that a notice to followers would show.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django_tasks_db.models import DBTaskResult
+
+from openbuy.accounts import services as accounts
+from openbuy.accounts.models import Membership, Organisation, User
+from openbuy.audit.models import AuditEvent
+from openbuy.discussion import notifications
+from openbuy.discussion.models import Notification
+from openbuy.processes import services
+from openbuy.processes.models import Process, Question, Receipt, Submission, SubmissionFile
+
+pytestmark = pytest.mark.django_db
+
+MARK = "MARKER-7f3a"
+FILE_MARK = "FILEBODY-2c9d"
+FILE_NAME = f"{MARK}-plan.txt"
+PRICE = "424242.17"
+RIVAL_MARK = "RIVALMARK-91c2"
+RIVAL_PRICE = "313131.13"
+DRAFT_MARK = "DRAFTMARK-5e1d"
+DRAFT_PRICE = "535353.53"
+
+BLIND = [
+    "resident",
+    "frontline",
+    "buyer",
+    "org_admin",
+    "other_buyer",
+    "evaluator",
+    "moderator",
+    "admin",
+]
+OWNERS = ["supplier", "rival", "drafter"]
+RUNNERS = {"buyer", "org_admin"}  # may read submitted (not draft) content once opened
+ANONYMOUS = "anonymous"
+NOPE = 999_999  # an id nothing has
+DAY = timedelta(days=1)
+START = "2026-11-25T12:00:00Z"  # the tender fixture's publication time
+
+# Wording that would give the number away even where a page may legitimately change: a number
+# just before one of these words (looked for word first: thousands of pages are read).
+COUNTED = (b"submission", b"bid", b"response", b"tenders received", b"entries", b"entrant")
+NUMBER_BEFORE = re.compile(rb"\b(2|3|two|three)\s+(sealed\s+|new\s+)?$")
+COUNT_FIELDS = re.compile(rb'"(submissions|submission_count|bids|entries)":\s*[1-9]')
+NOISE = [
+    (re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*'), rb"\1-"),
+    (re.compile(rb'(data-csrf-token=")[^"]*'), rb"\1-"),
+    (re.compile(rb'(nonce=")[^"]*'), rb"\1-"),
+]
+COMPARED_HEADERS = ("Content-Type", "Location", "Content-Disposition")
+# Pages that depend neither on the clock nor on a process's status (nor show a process): swept
+# before the deadline (every viewer, every path) and left out of the later sweeps, to keep the
+# suite quick. Everything else — any new route included — is swept at every stage.
+UNCHANGING = re.compile(
+    r"^/(account/|specifications/|api/v1/specifications|ideas/\d|api/v1/ideas/\d|rankings/"
+    r"|api/v1/rankings/|api/v1/areas|api/v1/tokens|api/v1/me$|comments/|follow/|healthz"
+    r"|needs/(\d|new|similar|awaiting|policy)|api/v1/needs/\d|api/v1/(openapi|docs)"
+    r"|admin/(jsi18n|login|logout|password_change|autocomplete)"
+    r"|organisations/(new|[^/]+/(edit|members))|api/v1/organisations/[^/]+/members)"
+)
+# The same for everyone and slow to make: asked for by the anonymous visitor and the admin only.
+STATIC = {"/api/v1/openapi.json", "/api/v1/docs", "/admin/jsi18n/", "/healthz"}
+
+
+@dataclass
+class Stage:
+    personas: dict
+    process: Process
+    question: Question
+    tokens: dict[str, str] = field(default_factory=dict)
+    submissions: dict[str, Submission] = field(default_factory=dict)
+    files: list[SubmissionFile] = field(default_factory=list)
+    receipts: list[Receipt] = field(default_factory=list)
+    before: dict[str, set] = field(default_factory=dict)  # each admin model's rows, before
+    notified: int | None = None  # the last notification before the submissions
+    made: set[str] = field(default_factory=set)  # admin pages of rows the submissions made
+
+    def secrets(self, owner: str, *, opened: bool = False) -> list[str]:
+        """What only ``owner``'s organisation may see (before opening)."""
+        found = {
+            "supplier": [MARK, FILE_MARK, "424242", "424,242"],
+            "rival": [RIVAL_MARK, "313131", "313,131"],
+            "drafter": [DRAFT_MARK, "535353", "535,353"],
+        }[owner]
+        submission = self.submissions.get(owner)
+        if submission is not None and not opened:
+            found += [r.sha256 for r in submission.receipts.all()]
+        return found
+
+    def forbidden(self, viewer: str, *, opened: bool = False) -> list[str]:
+        hidden = []
+        for owner in OWNERS:
+            if owner == viewer:
+                continue
+            if opened and viewer in RUNNERS and owner != "drafter":
+                continue  # the buyer's officers read what was submitted, once opened
+            hidden += self.secrets(owner, opened=opened)
+        return hidden
+
+
+# --- setting the scene --------------------------------------------------------------------------
+
+
+def _stage(personas, tender, rival) -> Stage:
+    """Everything but the submissions: a third supplier, an answered question, followers of the
+    tender (so a notification to followers would show) and a token for everyone."""
+    drafter = User.objects.create_user(
+        "dora@example.org", "persona-password-123", name="Dora Drafter"
+    )
+    quiet = Organisation.objects.create(
+        name="Quiet Drafts Ltd", slug="quiet-drafts-ltd", kind="supplier", size="small"
+    )
+    Membership.objects.create(user=drafter, organisation=quiet, role=Membership.Role.SUPPLIER)
+    personas["drafter"] = drafter
+    for user in (rival, drafter):  # as for every persona (allauth would add it on first visit)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    question = services.question_ask(
+        actor=personas["supplier"], process=tender, text="Is evening staffing in scope?"
+    )
+    services.question_answer(actor=personas["buyer"], question=question, answer="No.")
+    stage = Stage(personas=personas, process=tender, question=question)
+    for who in BLIND + OWNERS:
+        notifications.follow(actor=personas[who], target=tender)
+        _, secret = accounts.api_token_create(actor=personas[who], name="leaks")
+        stage.tokens[who] = secret
+    stage.before = _admin_rows()
+    stage.notified = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
+    tender.refresh_from_db()
+    return stage
+
+
+def _submit_all(stage: Stage, submit, capture) -> None:
+    process = stage.process
+    plan = SimpleUploadedFile(
+        FILE_NAME, f"Plan: {MARK} {FILE_MARK}\n".encode(), content_type="text/plain"
+    )
+    with capture(execute=True):
+        stage.submissions["supplier"] = submit(
+            process, "supplier", f"Our approach, {MARK}.", PRICE, add_files=[plan]
+        )
+        stage.submissions["rival"] = submit(process, "rival", f"Theirs, {RIVAL_MARK}.", RIVAL_PRICE)
+        stage.submissions["drafter"] = submit(
+            process, "drafter", f"Half-done, {DRAFT_MARK}.", DRAFT_PRICE, submit=False
+        )
+    ids = [s.pk for s in stage.submissions.values()]
+    stage.files = list(SubmissionFile.objects.filter(submission_id__in=ids))
+    stage.receipts = list(Receipt.objects.filter(submission_id__in=ids))
+    assert len(stage.files) == 1 and len(stage.receipts) == 2
+
+
+# --- the read paths -----------------------------------------------------------------------------
+
+_CHOICES: dict[str, list[str]] = {}  # a regex group's alternatives (the admin's app labels)
+
+
+def _template(pattern) -> str:
+    if isinstance(pattern, RoutePattern):
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern))
+    assert isinstance(pattern, RegexPattern), pattern
+    regex = pattern._regex
+
+    def group(match):
+        name, body = match.group(1), match.group(2)
+        if re.fullmatch(r"[\w|]+", body):
+            _CHOICES[name] = body.split("|")
+        return "{" + name + "}"
+
+    return re.sub(r"\(\?P<(\w+)>([^)]*)\)", group, regex).lstrip("^").rstrip("$")
+
+
+def _templates() -> list[str]:
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + _template(pattern.pattern))
+            else:
+                found.append("/" + prefix + _template(pattern.pattern))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def _admin_key(model) -> str:
+    return f"{model._meta.app_label}/{model._meta.model_name}"
+
+
+def _admin_rows() -> dict[str, set]:
+    return {
+        _admin_key(model): set(model._default_manager.values_list("pk", flat=True))
+        for model in admin.site._registry
+    }
+
+
+def _admin_ids(stage: Stage, app: str, model_name: str) -> list[str]:
+    """For a model's admin pages: every row the submissions made, and one that was there."""
+    model = next(m for m in admin.site._registry if _admin_key(m) == f"{app}/{model_name}")
+    made = (
+        set(model._default_manager.values_list("pk", flat=True)) - stage.before[_admin_key(model)]
+    )
+    first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+    stage.made |= {f"/admin/{app}/{model_name}/{pk}/" for pk in made}
+    ids = [first, *sorted(made, key=str)] if first is not None else sorted(made, key=str)
+    return [str(pk) for pk in dict.fromkeys(ids)] or [str(NOPE)]
+
+
+def _slugs(*, every: bool) -> list[str]:
+    """Every organisation's page; for what hangs off one, a buyer's and a supplier's."""
+    organisations = Organisation.objects.order_by("pk")
+    if not every:
+        organisations = organisations.filter(
+            slug__in=["riverside-borough-council", "patel-mobility-co-operative"]
+        )
+    return [o.slug for o in organisations]
+
+
+def _values(stage: Stage, template: str, name: str) -> list:
+    """What to put in one URL parameter, by the path segment before it."""
+    p, personas = stage.process, stage.personas
+    before = template[: template.index("{" + name + "}")].rstrip("/").rsplit("/", 1)[-1]
+    subs = [s.public_id for s in stage.submissions.values()]
+    need = p.specification.needs.first().pk
+    known = {
+        ("processes", "pk"): [p.pk],
+        ("invitations", "pk"): [NOPE],
+        ("new", "spec_pk"): [p.specification_id],
+        ("phases", "number"): [1],
+        ("questions", "question_pk"): [stage.question.pk],
+        ("questions", "question_id"): [stage.question.pk],
+        ("decide", "decision"): ["cancel", "unsuccessful"],
+        ("submissions", "ref"): [*subs, "0" * 32],
+        ("files", "file_ref"): [*(f.public_id for f in stage.files), "0" * 32],
+        ("invitations", "invitation_pk"): [NOPE],
+        ("invitations", "invitation_id"): [NOPE],
+        ("receipts", "sha256"): [*(r.sha256 for r in stage.receipts), "0" * 64],
+        ("organisations", "slug"): _slugs(every=template.endswith(("{slug}/", "{slug}"))),
+        ("members", "membership_id"): [Membership.objects.order_by("pk").first().pk],
+        ("members", "member_id"): [personas["supplier"].pk],
+        ("tokens", "token_id"): [NOPE],
+        ("comments", "pk"): [NOPE],
+        ("needs", "pk"): [need],
+        ("files", "attachment_id"): [NOPE],
+        ("policy", "slug"): _slugs(every=False),
+        ("new", "slug"): _slugs(every=False),
+        ("ideas", "pk"): [NOPE],
+        ("rankings", "pk"): [NOPE],
+        ("specifications", "pk"): [p.specification_id],
+        ("suggestions", "suggestion_id"): [NOPE],
+        ("annotations", "annotation_id"): [NOPE],
+        ("sections", "key"): ["outcomes"],
+        ("versions", "number"): [1],
+        ("confirm-email", "key"): ["no-such-key"],
+        ("admin", "url"): ["processes/submission/", "processes/"],
+    }
+    if (before, name) in known:
+        return known[(before, name)]
+    if name in _CHOICES:
+        return _CHOICES[name]
+    if name in ("uidb36", "key") and "password/reset/key" in template:
+        return ["1"] if name == "uidb36" else ["no-such-key"]
+    if name == "object_id" and template.startswith("/admin/"):
+        app, model_name = template.split("/")[2:4]
+        return _admin_ids(stage, app, model_name)
+    raise AssertionError(f"Fill the parameter {name!r} of {template} in test_leaks._values")
+
+
+def _pairs(stage: Stage, names: set[str]) -> list[dict] | None:
+    """Parameters that only make sense together."""
+    p = stage.process
+    ids = {
+        "processes.process": [p.pk],
+        "processes.submission": [s.pk for s in stage.submissions.values()],
+        "processes.submissionfile": [f.pk for f in stage.files],
+        "processes.receipt": [r.pk for r in stage.receipts],
+        "processes.question": [stage.question.pk],
+    }
+    if names == {"pk", "ref", "file_ref"}:
+        subs = [x.public_id for x in stage.submissions.values()]
+        files = [f.public_id for f in stage.files]
+        nope = "0" * 32
+        return [
+            {"pk": p.pk, "ref": s, "file_ref": f}
+            for s, f in [*itertools.product(subs, files), (subs[0], nope), (nope, files[0])]
+        ]
+    if names == {"label", "object_id"}:
+        return [{"label": k, "object_id": v} for k, vs in ids.items() for v in vs]
+    if names == {"content_type_id", "object_id"}:
+        types = {
+            f"{ct.app_label}.{ct.model}": ct.pk
+            for ct in ContentType.objects.filter(app_label__in=["processes", "needs"])
+        }
+        return [
+            {"content_type_id": types[k], "object_id": v}
+            for k, vs in ids.items()
+            if k in types
+            for v in vs
+        ]
+    if names == {"kind", "slug"}:
+        area = p.specification.needs.first().area.slug
+        return [{"kind": "organisation", "slug": s} for s in _slugs(every=False)] + [
+            {"kind": "area", "slug": area}
+        ]
+    return None
+
+
+def _paths(stage: Stage) -> dict[str, str]:
+    """Every path to try, with the route it was made from."""
+    paths = {}
+    for template in _templates():
+        if template == "/account/logout/":
+            continue  # a GET here may end the session the rest of the sweep uses
+        names = re.findall(r"{(\w+)}", template)
+        combos = _pairs(stage, set(names))
+        if combos is None:
+            lists = [[(n, v) for v in _values(stage, template, n)] for n in names]
+            combos = [dict(c) for c in itertools.product(*lists)]
+        for combo in combos:
+            paths.setdefault(template.format(**combo), template)
+    p = stage.process.pk
+    extra = []
+    # Part of a marker (a search for the whole of it would only be echoed back).
+    for word in (MARK.split("-")[1], DRAFT_MARK.split("-")[1]):
+        extra += [
+            f"/search/?q={word}",
+            f"/api/v1/search?q={word}",
+            f"/processes/?q={word}",
+            f"/api/v1/processes?q={word}",
+            f"/needs/?q={word}",
+            f"/ideas/?q={word}",
+            f"/admin/audit/auditevent/?q={word}",
+        ]
+    extra += [f"/processes/receipts/?sha256={r.sha256}" for r in stage.receipts]
+    extra += [
+        f"/processes/{p}/submission/?organisation={o.slug}"
+        for o in Organisation.objects.filter(kind="supplier")
+    ]
+    extra += [
+        f"/admin/audit/auditevent/?q={stage.process.title.replace(' ', '+')}",
+        "/admin/audit/auditevent/?is_public__exact=0",
+        "/processes/feed/?kind=tender",
+        f"/processes/?buyer={stage.process.organisation.slug}",
+        "/processes/?status=open_for_submissions",
+        "/api/v1/activity?limit=200",
+        "/api/v1/notifications?limit=200",
+        "/api/v1/processes/submissions/mine?limit=200",
+    ]
+    for path in extra:
+        paths.setdefault(path, "?" + path.split("?")[0])
+    return paths
+
+
+def _later(paths: dict[str, str]) -> dict[str, str]:
+    return {path: route for path, route in paths.items() if not UNCHANGING.match(path)}
+
+
+# --- requesting them ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    status: int
+    headers: tuple
+    body: bytes
+
+    def text(self) -> bytes:
+        return b"\n".join(v.encode() for _, v in self.headers) + b"\n" + self.body
+
+
+def _clients(stage: Stage, viewer: str) -> dict[str, Client]:
+    session = Client(raise_request_exception=False)
+    clients = {"session": session}
+    if viewer != ANONYMOUS:
+        session.force_login(stage.personas[viewer])
+        clients["token"] = Client(
+            raise_request_exception=False,
+            HTTP_AUTHORIZATION=f"Bearer {stage.tokens[viewer]}",
+        )
+    return clients
+
+
+def _prime(stage: Stage) -> None:
+    """What signing in leaves behind (last sign-in, token last used), the same in both worlds
+    whoever has or has not been active in one of them."""
+    for who, secret in stage.tokens.items():
+        accounts.api_token_authenticate(secret)
+        Client().force_login(stage.personas[who])
+
+
+def _get(client: Client, path: str) -> Seen:
+    response = client.get(path)
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    for pattern, blank in NOISE:
+        body = pattern.sub(blank, body)
+    headers = tuple((h, response[h]) for h in COMPARED_HEADERS if response.has_header(h))
+    if getattr(getattr(response.wsgi_request, "_messages", None), "_queued_messages", None):
+        # A flash message (the admin's "… doesn't exist") belongs to this response, not to
+        # whatever page the sweep asks for next.
+        session = client.session
+        session.pop("_messages", None)
+        session.save()
+    return Seen(response.status_code, headers, body)
+
+
+def _sweep(stage: Stage, paths: dict[str, str], viewers: list[str]) -> dict[tuple, Seen]:
+    # Thousands of expected 403s and 404s: their logged tracebacks would take longer than the
+    # requests. Server errors are still logged, and fail the test in _check.
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        import time
+
+        t0 = time.perf_counter()
+        r = _sweep_quietly(stage, paths, viewers)
+        print("SWEEP", len(viewers), len(r), round(time.perf_counter() - t0, 1))
+        return r
+    finally:
+        logger.setLevel(level)
+
+
+def _sweep_quietly(stage: Stage, paths: dict[str, str], viewers: list[str]) -> dict[tuple, Seen]:
+    cache.clear()
+    seen = {}
+    for viewer in viewers:
+        clients = _clients(stage, viewer)
+        admin_routes = set()
+        for path, route in paths.items():
+            if path.split("?")[0] in STATIC and viewer not in (ANONYMOUS, "admin"):
+                continue
+            if path.startswith("/admin/") and viewer != "admin":
+                # The admin turns away whoever is not staff, whatever the path: its lists are
+                # enough to show it, once each.
+                if route in admin_routes or "{object_id}" in route:
+                    continue
+                admin_routes.add(route)
+            response = seen[(viewer, "session", path)] = _get(clients["session"], path)
+            if "token" in clients and path.startswith("/api/") and response.status != 405:
+                seen[(viewer, "token", path)] = _get(clients["token"], path)
+    return seen
+
+
+def _check(stage: Stage, seen: dict, when: str, *, opened: bool = False) -> list[str]:
+    """Every leak of a marker, a receipt or a count, and every server error."""
+    problems = []
+    forbidden: dict[str, list[str]] = {}
+    naming = [stage.process.title, f"/processes/{stage.process.pk}/"]
+    for (viewer, auth, path), response in seen.items():
+        where = f"{when}: {viewer} ({auth}) GET {path} -> {response.status}"
+        if response.status >= 500:
+            problems.append(f"{where}: server error, nothing proved")
+            continue
+        text = response.text()
+        if viewer not in forbidden:
+            forbidden[viewer] = stage.forbidden(viewer, opened=opened)
+        secrets = list(forbidden[viewer])
+        if any(path.startswith(made) for made in stage.made):
+            secrets += naming  # what the submissions left in the admin must not say where
+        for secret in secrets:
+            if secret in path:
+                continue  # asked for, so echoed back: not a leak (and the worlds are compared)
+            if secret.encode() in text:
+                problems.append(f"{where}: shows {secret!r}")
+        counting = _counting(text) if not opened and viewer not in OWNERS else None
+        if counting:
+            problems.append(f"{where}: counts: {counting!r}")
+    return problems
+
+
+def _counting(text: bytes) -> str | None:
+    lower = text.lower()
+    for word in COUNTED:
+        at = lower.find(word)
+        while at != -1:
+            number = NUMBER_BEFORE.search(lower, max(0, at - 24), at)
+            if number:
+                return (number.group(0) + word).decode()
+            at = lower.find(word, at + 1)
+    field = COUNT_FIELDS.search(lower)
+    return field.group(0).decode() if field else None
+
+
+def _compare(with_two: dict, with_none: dict, when: str) -> list[str]:
+    problems = []
+    for key, two in with_two.items():
+        viewer, auth, path = key
+        if viewer in OWNERS:
+            continue
+        none = with_none[key]
+        if two != none:
+            detail = _first_difference(none.text(), two.text())
+            problems.append(
+                f"{when}: {viewer} ({auth}) GET {path}: differs with submissions "
+                f"({none.status} -> {two.status}): {detail}"
+            )
+    return problems
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    at = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return f"none: {a[max(0, at - 60) : at + 60]!r} / two: {b[max(0, at - 60) : at + 60]!r}"
+
+
+# --- what the submitters alone see --------------------------------------------------------------
+
+
+def _own_views(stage: Stage, when: str) -> list[str]:
+    """Positive controls: the markers are there to find, for their own organisation."""
+    problems = []
+    p = stage.process.pk
+    own = {
+        who: f"/processes/{p}/submissions/{s.public_id}/" for who, s in stage.submissions.items()
+    }
+    expected = {
+        "supplier": [
+            (own["supplier"], [MARK, FILE_NAME, PRICE]),
+            (f"{own['supplier']}files/{stage.files[0].public_id}/", [FILE_MARK]),
+            ("/api/v1/processes/submissions/mine", [MARK, stage.submissions["supplier"].receipt]),
+            ("/processes/mine/", [stage.process.title]),
+        ],
+        "rival": [(own["rival"], [RIVAL_MARK])],
+        "drafter": [(own["drafter"], [DRAFT_MARK])],
+    }
+    if when == "open":  # the form to revise it, while it can be
+        expected["supplier"].append((f"/processes/{p}/submission/", [MARK, FILE_NAME, PRICE]))
+        expected["rival"].append((f"/processes/{p}/submission/", [RIVAL_MARK]))
+        expected["drafter"].append((f"/processes/{p}/submission/", [DRAFT_MARK]))
+    for owner, checks in expected.items():
+        clients = _clients(stage, owner)
+        for path, wanted in checks:
+            client = clients["token" if path.startswith("/api/") else "session"]
+            response = _get(client, path)
+            for text in wanted:
+                if response.status != 200 or text.encode() not in response.body:
+                    problems.append(
+                        f"{when}: {owner} does not see {text!r} at {path} ({response.status})"
+                    )
+    return problems
+
+
+def _audit_problems(stage: Stage) -> list[str]:
+    """Whatever the submissions wrote to the audit chain names neither the process nor its
+    buyer (the chain's admin pages are also compared between the worlds), and only the
+    submitters were notified or emailed."""
+    problems = []
+    process = stage.process
+    made = AuditEvent.objects.exclude(pk__in=stage.before[_admin_key(AuditEvent)])
+    naming = [process.title, f"process:{process.pk}", f"/processes/{process.pk}/"]
+    for event in made:
+        text = str(event.content())
+        if event.object_type.startswith("processes.") or event.is_public:
+            problems.append(f"audit event {event.pk} ({event.action}) is about the process")
+        if event.organisation_id == process.organisation_id:
+            problems.append(f"audit event {event.pk} is filed under the buyer")
+        problems += [f"audit event {event.pk} names {n!r}" for n in naming if n in text]
+        problems += [f"audit event {event.pk} shows {m!r}" for m in (MARK, RIVAL_MARK) if m in text]
+    # Only the submitters hear (and, so the check is not empty, they do).
+    submitters = {stage.personas[w].pk for w in ("supplier", "rival")}
+    told = set()
+    for note in Notification.objects.filter(pk__gt=stage.notified or 0):
+        told.add(note.user_id)
+        if note.user_id not in submitters:
+            problems.append(f"notification to user {note.user_id}: {note.message}")
+    if told != submitters:
+        problems.append(f"the submitters were not all notified: {told}")
+    emails = {stage.personas[w].email for w in ("supplier", "rival")}
+    mailed = set()
+    for task in DBTaskResult.objects.all():  # none before: e-mails are queued on commit
+        to = set(task.args_kwargs.get("kwargs", {}).get("to", []))
+        mailed |= to
+        if to - emails:
+            problems.append(f"e-mail about a submission to {sorted(to - emails)}")
+    if mailed != emails:
+        problems.append(f"the submitters were not all e-mailed their receipts: {mailed}")
+    return problems
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_before_opening_no_read_path_tells_anyone_what_or_how_many_were_submitted(
+    personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    stage = _stage(personas, tender, rival)
+    problems: list[str] = []
+    with transaction.atomic():
+        _submit_all(stage, submit, django_capture_on_commit_callbacks)
+        paths = _paths(stage)
+        problems += _audit_problems(stage)
+        _prime(stage)
+        problems += _own_views(stage, "open")
+        two_open = _sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
+        problems += _check(stage, two_open, "open")
+        clock.shift(22 * DAY)
+        _prime(stage)
+        problems += _own_views(stage, "closed")
+        two_closed = _sweep(stage, _later(paths), [ANONYMOUS, *BLIND, *OWNERS])
+        problems += _check(stage, two_closed, "closed")
+        transaction.set_rollback(True)
+    # The same database, the same ids, the same times: without the submissions.
+    assert not Submission.objects.exists() and not SubmissionFile.objects.exists()
+    clock.move_to(START)
+    _prime(stage)
+    none_open = _sweep(stage, paths, [ANONYMOUS, *BLIND])
+    clock.shift(22 * DAY)
+    _prime(stage)
+    none_closed = _sweep(stage, _later(paths), [ANONYMOUS, *BLIND])
+    problems += _compare(two_open, none_open, "open")
+    problems += _compare(two_closed, none_closed, "closed")
+
+    # The sweep really went everywhere, and really got in where a viewer may.
+    p, supplier = stage.process.pk, stage.submissions["supplier"].public_id
+    for must in [
+        f"/processes/{p}/",
+        f"/processes/{p}/submissions/",
+        f"/processes/{p}/submissions/{supplier}/",
+        f"/processes/{p}/submissions/{supplier}/files/{stage.files[0].public_id}/",
+        f"/api/v1/processes/{p}",
+        f"/api/v1/processes/{p}/submissions",
+        f"/api/v1/processes/receipts/{stage.receipts[0].sha256}",
+        "/processes/feed/",
+        "/needs/feed/",
+        "/search/",
+        "/activity/",
+        "/notifications/",
+        "/open-data/",
+        "/admin/audit/auditevent/",
+    ]:
+        assert must in paths, must
+    for viewer, auth, path in [
+        (ANONYMOUS, "session", f"/processes/{p}/"),
+        (ANONYMOUS, "session", f"/api/v1/processes/{p}"),
+        (ANONYMOUS, "session", "/processes/feed/"),
+        ("resident", "token", "/api/v1/notifications"),
+        ("buyer", "session", f"/processes/{p}/open/"),
+        ("buyer", "token", f"/api/v1/processes/{p}/questions/waiting"),
+        ("admin", "session", "/admin/audit/auditevent/"),
+    ]:
+        assert two_closed[(viewer, auth, path)].status == 200, (viewer, auth, path)
+    assert len(paths) > 250, len(paths)
+    print(f"{len(paths)} paths; {len(two_open)} requests per sweep with submissions")
+    assert not problems, f"{len(problems)} leaks:\n" + "\n".join(problems)
+
+
+def test_after_opening_the_buyer_reads_and_everyone_else_sees_only_receipts(
+    personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    stage = _stage(personas, tender, rival)
+    _submit_all(stage, submit, django_capture_on_commit_callbacks)
+    clock.shift(22 * DAY)
+    paths = _later(_paths(stage))  # before opening: the admin pages of what was submitted
+    services.phase_open(actor=personas["buyer"], process=stage.process)
+    p, own = stage.process.pk, stage.submissions
+    problems = _own_views(stage, "opened")
+
+    # Positive control: the buyer's officers read what was submitted, file included.
+    for who in RUNNERS:
+        session = _clients(stage, who)["session"]
+        for path, text in [
+            (f"/processes/{p}/submissions/{own['supplier'].public_id}/", MARK),
+            (f"/processes/{p}/submissions/{own['rival'].public_id}/", RIVAL_MARK),
+            (
+                f"/processes/{p}/submissions/{own['supplier'].public_id}/files/{stage.files[0].public_id}/",
+                FILE_MARK,
+            ),
+        ]:
+            response = _get(session, path)
+            if response.status != 200 or text.encode() not in response.body:
+                problems.append(f"opened: {who} cannot read {text!r} at {path}")
+        # A draft never submitted stays sealed, from the buyer too.
+        if _get(session, f"/processes/{p}/submissions/{own['drafter'].public_id}/").status != 404:
+            problems.append(f"opened: {who} reaches the unsubmitted draft")
+
+    # The public sees who submitted and the receipts, never the content.
+    anonymous = Client()
+    public = [
+        _get(anonymous, f"/processes/{p}/submissions/"),
+        _get(anonymous, f"/api/v1/processes/{p}/submissions"),
+    ]
+    for response in public:
+        for receipt in (own["supplier"].receipt, own["rival"].receipt):
+            if receipt.encode() not in response.body:
+                problems.append(f"opened: the public does not see the receipt {receipt}")
+    checked = _get(anonymous, f"/api/v1/processes/receipts/{own['supplier'].receipt}")
+    if checked.status != 200 or b'"matches": true' not in checked.body.replace(
+        b'":true', b'": true'
+    ):
+        problems.append(f"opened: the receipt does not check out: {checked.body[:200]!r}")
+
+    # And nothing else anywhere: the sweep once more, markers only.
+    seen = _sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
+    problems += _check(stage, seen, "opened", opened=True)
+    assert not problems, f"{len(problems)} leaks:\n" + "\n".join(problems)
