@@ -50,6 +50,25 @@ def _back(process: Process, anchor: str = ""):
     return redirect(reverse("processes:detail", args=[process.pk]) + anchor)
 
 
+def _attempt(request, form, action, done: str):
+    """On a valid POST, run ``action(cleaned_data)`` and flash ``done``; return its result (or
+    True). A ValidationError goes onto the form, which keeps what was typed; then None."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+    messages.success(request, done)
+    return True if result is None else result
+
+
+def _form_page(request, form, **context):
+    """The one-form page most buyer actions use (processes/form.html)."""
+    return render(request, "processes/form.html", {"form": form, **context})
+
+
 def process_list(request):
     services.settle_due()
     form = f.FilterForm(request.GET or None)
@@ -120,30 +139,24 @@ def create(request, spec_pk: int):
     if not can(request.user, "specifications.write", spec):
         raise PermissionDenied
     form = f.CreateForm(_posted(request), initial={"title": spec.title})
-    if request.method == "POST" and form.is_valid():
-        try:
-            process = services.process_create(
-                actor=request.user,
-                specification=spec,
-                kind=form.cleaned_data["kind"],
-                title=form.cleaned_data["title"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Draft process made. Plan its phases and criteria next.")
-            return _back(process)
-    return render(
+    process = _attempt(
         request,
-        "processes/form.html",
-        {
-            "form": form,
-            "spec": spec,
-            "heading": "Run a process for this specification",
-            "intro": "The process publishes the frozen specification with its criteria and "
-            "timeline. It starts as a draft only your organisation can see.",
-            "button": "Make a draft",
-        },
+        form,
+        lambda data: services.process_create(
+            actor=request.user, specification=spec, kind=data["kind"], title=data["title"]
+        ),
+        "Draft process made. Plan its phases and criteria next.",
+    )
+    if process:
+        return _back(process)
+    return _form_page(
+        request,
+        form,
+        spec=spec,
+        heading="Run a process for this specification",
+        intro="The process publishes the frozen specification with its criteria and timeline. "
+        "It starts as a draft only your organisation can see.",
+        button="Make a draft",
     )
 
 
@@ -162,31 +175,25 @@ def edit(request, pk: int):
         "question_days": process.question_days,
     }
     form = f.DetailsForm(_posted(request), process=process, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.process_update(
-                actor=request.user,
-                process=process,
-                title=data["title"],
-                summary=data["summary"],
-                area=data["area"],
-                value_amount=data["value_amount"],
-                currency=data["currency"],
-                how_to_enter=data.get("how_to_enter", ""),
-                amendment_days=data["amendment_days"],
-                question_days=data["question_days"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Saved.")
-            return _back(process)
-    return render(
+    if _attempt(
         request,
-        "processes/form.html",
-        {"form": form, "process": process, "heading": "Edit the notice", "button": "Save"},
-    )
+        form,
+        lambda data: services.process_update(
+            actor=request.user,
+            process=process,
+            title=data["title"],
+            summary=data["summary"],
+            area=data["area"],
+            value_amount=data["value_amount"],
+            currency=data["currency"],
+            how_to_enter=data.get("how_to_enter", ""),
+            amendment_days=data["amendment_days"],
+            question_days=data["question_days"],
+        ),
+        "Saved.",
+    ):
+        return _back(process)
+    return _form_page(request, form, process=process, heading="Edit the notice", button="Save")
 
 
 @login_required
@@ -210,27 +217,23 @@ def phase(request, pk: int, number: int):
         )
     }
     form = f.PhaseForm(_posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.phase_update(
-                actor=request.user, process=process, number=number, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Phase {number} saved.")
-            return _back(process, "#phases")
-    return render(
+    if _attempt(
         request,
-        "processes/form.html",
-        {
-            "form": form,
-            "process": process,
-            "heading": f"Plan phase {number}: {phase.title}",
-            "intro": "Times are UK time. Suppliers ask questions until the enquiry period "
-            "closes, and submit until the deadline.",
-            "button": "Save the phase",
-        },
+        form,
+        lambda data: services.phase_update(
+            actor=request.user, process=process, number=number, **data
+        ),
+        f"Phase {number} saved.",
+    ):
+        return _back(process, "#phases")
+    return _form_page(
+        request,
+        form,
+        process=process,
+        heading=f"Plan phase {number}: {phase.title}",
+        intro="Times are UK time. Suppliers ask questions until the enquiry period closes, and "
+        "submit until the deadline.",
+        button="Save the phase",
     )
 
 
@@ -278,25 +281,21 @@ def lots(request, pk: int):
     for i, lot in enumerate(process.lots.all()):
         initial |= {f"title_{i}": lot.title, f"value_{i}": lot.value_amount or ""}
     form = f.LotsForm(_posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.lots_set(actor=request.user, process=process, lots=form.lots())
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Lots saved.")
-            return _back(process, "#lots")
-    return render(
+    if _attempt(
         request,
-        "processes/form.html",
-        {
-            "form": form,
-            "process": process,
-            "heading": "Lots",
-            "intro": "Split the tender into lots so smaller suppliers can bid for part of it. "
-            "Leave every row empty for one lot.",
-            "button": "Save the lots",
-        },
+        form,
+        lambda data: services.lots_set(actor=request.user, process=process, lots=form.lots()),
+        "Lots saved.",
+    ):
+        return _back(process, "#lots")
+    return _form_page(
+        request,
+        form,
+        process=process,
+        heading="Lots",
+        intro="Split the tender into lots so smaller suppliers can bid for part of it. Leave "
+        "every row empty for one lot.",
+        button="Save the lots",
     )
 
 
@@ -306,16 +305,15 @@ def publish(request, pk: int):
     _runner(request, process)
     lessons = gate.matches(services.gate_text(process))
     form = f.PublishForm(_posted(request), lessons=lessons)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.process_publish(
-                actor=request.user, process=process, acknowledgements=form.acknowledgements()
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Published. Suppliers can ask questions now.")
-            return _back(process)
+    if _attempt(
+        request,
+        form,
+        lambda data: services.process_publish(
+            actor=request.user, process=process, acknowledgements=form.acknowledgements()
+        ),
+        "Published. Suppliers can ask questions now.",
+    ):
+        return _back(process)
     return render(
         request,
         "processes/publish.html",
@@ -410,34 +408,24 @@ def extend(request, pk: int):
     process = _process(request, pk)
     _runner(request, process)
     form = f.ExtendForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.deadline_extend(
-                actor=request.user,
-                process=process,
-                deadline=form.cleaned_data["deadline"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Deadline extended. Everyone following was told.")
-            return _back(process)
-    return render(
+    if _attempt(
         request,
-        "processes/form.html",
-        {
-            "form": form,
-            "process": process,
-            "heading": "Extend the deadline",
-            "intro": (
-                f"The deadline is now {services.local(process.phase.deadline)}. "
-                if process.phase.deadline
-                else "No deadline is set yet. "
-            )
-            + "A deadline only moves later; everyone following and bidding is told.",
-            "button": "Extend the deadline",
-        },
+        form,
+        lambda data: services.deadline_extend(
+            actor=request.user, process=process, deadline=data["deadline"], reason=data["reason"]
+        ),
+        "Deadline extended. Everyone following was told.",
+    ):
+        return _back(process)
+    deadline = process.phase.deadline
+    return _form_page(
+        request,
+        form,
+        process=process,
+        heading="Extend the deadline",
+        intro=(f"The deadline is now {services.local(deadline)}. " if deadline else "")
+        + "A deadline only moves later; everyone following and bidding is told.",
+        button="Extend the deadline",
     )
 
 
@@ -476,26 +464,22 @@ def decide(request, pk: int, decision: str):
     _runner(request, process)
     heading, service = DECISIONS[decision]
     form = f.ReasonForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=request.user, process=process, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Decision recorded and published.")
-            return _back(process)
-    return render(
+    if _attempt(
         request,
-        "processes/form.html",
-        {
-            "form": form,
-            "process": process,
-            "heading": heading,
-            "intro": "The decision and its reason are published and everyone following or "
-            "bidding is told.",
-            "button": heading,
-            "danger": True,
-        },
+        form,
+        lambda data: service(actor=request.user, process=process, reason=data["reason"]),
+        "Decision recorded and published.",
+    ):
+        return _back(process)
+    return _form_page(
+        request,
+        form,
+        process=process,
+        heading=heading,
+        intro="The decision and its reason are published and everyone following or bidding is "
+        "told.",
+        button=heading,
+        danger=True,
     )
 
 
@@ -722,23 +706,21 @@ def invite(request, pk: int):
     _runner(request, process)
     bidders = [row.organisation for row in selectors.opened(process.current_phase)]
     form = f.InviteForm(_posted(request), bidders=bidders)
-    if request.method == "POST" and form.is_valid():
-        chosen = [o for o in bidders if o.slug in form.cleaned_data["organisations"]]
-        try:
-            services.invite(actor=request.user, process=process, organisations=chosen)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Invitations sent.")
-            return _back(process, "#phases")
+    if _attempt(
+        request,
+        form,
+        lambda data: services.invite(
+            actor=request.user,
+            process=process,
+            organisations=[o for o in bidders if o.slug in data["organisations"]],
+        ),
+        "Invitations sent.",
+    ):
+        return _back(process, "#phases")
     return render(
         request,
         "processes/invite.html",
-        {
-            "form": form,
-            "process": process,
-            "invitations": list(selectors.invitations_of(process)),
-        },
+        {"form": form, "process": process, "invitations": list(selectors.invitations_of(process))},
     )
 
 
@@ -752,28 +734,24 @@ def invitation_revoke(request, pk: int, invitation_pk: int):
         phase__process=process,
     )
     form = f.ReasonForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invitation_revoke(
-                actor=request.user, invitation=invitation, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Invitation revoked. The supplier has been told.")
-            return redirect("processes:invite", pk=process.pk)
-    return render(
+    if _attempt(
         request,
-        "processes/form.html",
-        {
-            "form": form,
-            "process": process,
-            "heading": f"Revoke the invitation of {invitation.organisation}",
-            "intro": f"{invitation.organisation} was invited to phase {invitation.phase.number}. "
-            "The revocation and its reason are public.",
-            "button": "Revoke the invitation",
-            "danger": True,
-        },
+        form,
+        lambda data: services.invitation_revoke(
+            actor=request.user, invitation=invitation, reason=data["reason"]
+        ),
+        "Invitation revoked. The supplier has been told.",
+    ):
+        return redirect("processes:invite", pk=process.pk)
+    return _form_page(
+        request,
+        form,
+        process=process,
+        heading=f"Revoke the invitation of {invitation.organisation}",
+        intro=f"{invitation.organisation} was invited to phase {invitation.phase.number}. The "
+        "revocation and its reason are public.",
+        button="Revoke the invitation",
+        danger=True,
     )
 
 
