@@ -47,6 +47,10 @@ PROCESS_AMENDMENT_DAYS = env.int("OPENBUY_PROCESS_AMENDMENT_DAYS", 5, minimum=1)
 # The deadline does not pass while a question older than this many days is unanswered: it moves
 # on by the same number of days, publicly.
 PROCESS_QUESTION_DAYS = env.int("OPENBUY_PROCESS_QUESTION_DAYS", 3, minimum=1)
+# Evaluation (openbuy/evaluation): the published scoring scale, and the spread of evaluators'
+# scores on one criterion above which the panel must agree a moderated score.
+EVALUATION_SCALE_MAX = env.int("OPENBUY_EVALUATION_SCALE_MAX", 10, minimum=1)
+EVALUATION_DISAGREEMENT_RANGE = env.int("OPENBUY_EVALUATION_DISAGREEMENT_RANGE", 2, minimum=0)
 SUBMISSION_FILE_MAX_BYTES = env.int(
     "OPENBUY_SUBMISSION_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1
 )
@@ -84,6 +88,7 @@ INSTALLED_APPS = [
     "openbuy.needs",
     "openbuy.specifications",
     "openbuy.processes",
+    "openbuy.evaluation",
     "openbuy.pages",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("openbuy.needs.urls")),
     path("", include("openbuy.specifications.urls")),
     path("", include("openbuy.processes.urls")),
+    path("", include("openbuy.evaluation.urls")),
     path("account/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("healthz", page_views.healthz, name="healthz"),

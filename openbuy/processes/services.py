@@ -130,7 +130,7 @@ def _days(value, field: str) -> int:
     return days
 
 
-def _locked(process: Process) -> Process:
+def lock(process: Process) -> Process:
     """The process row, locked for this transaction; its current phase read after the lock."""
     locked = Process.objects.select_for_update().get(pk=process.pk)
     locked.current_phase = (
@@ -348,7 +348,7 @@ def process_update(
         "question_days": _days(question_days or process.question_days, "question_days"),
     }
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         _require_draft(process)
         for field, value in values.items():
             setattr(process, field, value)
@@ -418,7 +418,7 @@ def phase_update(
     if enquiry and due and enquiry > due:
         raise ValidationError({"enquiry_end": "The enquiry period must end before the deadline"})
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         phase = process.phases.filter(number=number).first()
         if phase is None:
             raise ValidationError({"number": "There is no such phase"})
@@ -460,7 +460,7 @@ def phases_set(*, actor: User, process: Process, count: int) -> Process:
     if message:
         raise ValidationError({"count": message})
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         _require_draft(process)
         have = process.phases.count()
         for number in range(have + 1, count + 1):
@@ -497,7 +497,7 @@ def lots_set(*, actor: User, process: Process, lots: Sequence[dict]) -> list[Lot
                 {f"lots.{i}.{field}": messages for field, messages in error.message_dict.items()}
             ) from None
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         _require_draft(process)
         process.lots.all().delete()
         made = [Lot.objects.create(process=process, number=i, **v) for i, v in enumerate(clean, 1)]
@@ -568,7 +568,7 @@ def criteria_set(
         # specification's own page takes them in (section_edit → on_amended), so the two can
         # never wait for each other.
         Specification.objects.select_for_update().filter(pk=process.specification_id).first()
-        process = _locked(process)
+        process = lock(process)
         before = [
             {"kind": c.kind, "name": c.name, "weight": c.weight, "description": c.description}
             for c in process.criteria.all()
@@ -685,7 +685,7 @@ def process_publish(
     _require_runner(actor, process)
     kept = gate.check(gate.matches(gate_text(process)), acknowledgements)
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.PUBLISH, now)
         _check_plan(process, now)
@@ -781,7 +781,7 @@ def deadline_extend(*, actor: User, process: Process, deadline, reason: str) -> 
         raise ValidationError({"deadline": "Enter the new deadline"})
     deadline = new
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         _move(process, Event.EXTEND, now)
@@ -807,7 +807,7 @@ def on_amended(sender, *, actor: User, specification: Specification, version: Sp
     for process in Process.objects.filter(specification=specification).exclude(
         state=Process.State.DRAFT
     ):
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()
         settle(process, now)
         status = _status(process, now)
@@ -887,7 +887,7 @@ def settle_due(now: datetime | None = None) -> int:
     moved = 0
     for process in due:
         with transaction.atomic():
-            moved += settle(_locked(process), now)
+            moved += settle(lock(process), now)
     return moved
 
 
@@ -897,7 +897,7 @@ def _decide(
     _require_runner(actor, process)
     reason = _text(reason, "reason")
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         _move(process, event, now)
@@ -955,7 +955,7 @@ def question_ask(*, actor: User, process: Process, text: str) -> Question:
     moderation.ensure_can_post(actor)
     text = _text(text, "question")
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         status = _status(process, now)
         if status != Status.QUESTIONS:
@@ -989,7 +989,7 @@ def question_withdraw(*, actor: User, question: Question) -> Question:
     with transaction.atomic():
         # A question unanswered at the deadline has already moved it on, whether or not
         # anything settled the process yet: settle first, so withdrawing cannot undo that.
-        locked = _locked(question.process)
+        locked = lock(question.process)
         now = clock.now()
         settle(locked, now)
         question = Question.objects.select_for_update().get(pk=question.pk)
@@ -1009,7 +1009,7 @@ def question_answer(*, actor: User, question: Question, answer: str) -> Question
     _require_runner(actor, process)
     answer = _text(answer, "answer")
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         question = Question.objects.select_for_update().get(pk=question.pk)
@@ -1154,7 +1154,7 @@ def submission_save(
         raise ValidationError({"files": f"Attach at most {MAX_FILES} files"})
     uploads = [_file_entry(upload, "files") for upload in add_files]
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         _check_open_for(process, now)
         phase = process.phase
@@ -1283,7 +1283,7 @@ def submission_withdraw(*, actor: User, submission: Submission) -> Submission:
         actor, "processes.submit_for", organisation, "Only its own organisation can withdraw it."
     )
     with transaction.atomic():
-        process = _locked(submission.phase.process)
+        process = lock(submission.phase.process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         _check_open_for(process, now)
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -1325,7 +1325,7 @@ def phase_open(*, actor: User, process: Process) -> Phase:
     """
     _require_runner(actor, process)
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
         status = _status(process, now)
@@ -1399,7 +1399,7 @@ def invite(*, actor: User, process: Process, organisations: Sequence[Organisatio
     """Take suppliers forward from the opened phase to the next, up to its number."""
     _require_runner(actor, process)
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.INVITE, now)
         current = process.phase
@@ -1497,7 +1497,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation, reason: str) -> In
     _require_runner(actor, process)
     reason = _text(reason, "reason")
     with transaction.atomic():
-        locked = _locked(process)  # the process first, as everywhere else
+        locked = lock(process)  # the process first, as everywhere else
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.state not in (Invitation.State.PENDING, Invitation.State.ACCEPTED):
             raise ValidationError("Only a standing invitation can be revoked.")
@@ -1542,7 +1542,7 @@ def phase_start_next(*, actor: User, process: Process) -> Process:
     """Start the next phase for the suppliers taken forward."""
     _require_runner(actor, process)
     with transaction.atomic():
-        process = _locked(process)
+        process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.NEXT_PHASE, now)
         nxt = _next_phase(process)

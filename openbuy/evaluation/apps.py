@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "openbuy.evaluation"
+    label = "evaluation"
+    verbose_name = "Evaluation"
+
+    def ready(self) -> None:
+        from openbuy.evaluation.selectors import related_block
+        from openbuy.processes.models import Process
+        from openbuy.ui import related
+
+        related.register(Process, related_block)

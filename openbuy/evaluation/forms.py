@@ -1,0 +1,87 @@
+"""Forms for evaluation. They shape input; the services decide what is allowed."""
+
+from django import forms
+
+from openbuy.evaluation.models import Evaluator
+from openbuy.evaluation.services import LIMITS
+
+
+class EvaluatorForm(forms.Form):
+    email = forms.EmailField(label="Their email address", max_length=254)
+    kind = forms.ChoiceField(
+        label="Role on the panel", choices=Evaluator.Kind.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages["required"] = "Enter their email address"
+        self.fields["kind"].error_messages["required"] = "Choose staff or invited expert"
+
+
+class DeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label="Do you have a conflict of interest with this supplier?",
+        help_text="For example: you worked for them, own shares in them, or are related to or "
+        "close to someone who works there. You will not see the submission if you do.",
+        choices=[("no", "No, I have no conflict"), ("yes", "Yes, I have a conflict")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    details = forms.CharField(
+        label="If yes, describe it",
+        required=False,
+        max_length=LIMITS["details"],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["has_conflict"].error_messages["required"] = "Say whether you have a conflict"
+
+
+class ScoreForm(forms.Form):
+    score = forms.CharField(
+        label="Score", max_length=6, widget=forms.TextInput(attrs={"class": "govuk-input--width-3"})
+    )
+    justification = forms.CharField(
+        label="Why this score",
+        max_length=LIMITS["justification"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, scale: int, criterion, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].label = f"Score for “{criterion.name}” (0 to {scale})"
+        self.fields["justification"].label = f"Why this score for “{criterion.name}”"
+        self.fields["score"].error_messages["required"] = "Enter a score"
+        self.fields["justification"].error_messages["required"] = "Explain the score"
+
+
+class ModerationForm(forms.Form):
+    score = forms.CharField(
+        label="Agreed score",
+        max_length=6,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    reason = forms.CharField(
+        label="Why the panel agreed this score",
+        max_length=LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].error_messages["required"] = "Enter the agreed score"
+        self.fields["reason"].error_messages["required"] = "Give the reason"
+
+
+class UnblindForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the evaluators must see who the supplier is for this criterion",
+        max_length=LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "Give the reason"

@@ -1,0 +1,131 @@
+"""Evaluation: a panel scores the opened submissions of a phase against the published criteria.
+
+An :class:`Evaluator` sits on a process's panel. Before seeing any submission they declare, for
+it, whether they have a conflict of interest (:class:`Declaration`); a declared conflict takes
+them off that submission, and every declaration is part of the record. Each evaluator gives each
+non-price criterion a :class:`Score` on the published scale with a written justification; price
+is scored by formula from the opened prices. Where evaluators disagree by more than the allowed
+range, a :class:`Moderation` records the agreed score and why. Quality and social-value criteria
+are scored blind unless the buyer turns blinding off for a criterion, with a reason
+(:class:`Unblinding`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from openbuy.processes.models import Criterion, Process, Submission
+
+
+class Evaluator(models.Model):
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff of the buying organisation"
+        EXPERT = "expert", "Invited expert"
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="evaluators")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["process", "added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "user"], name="evaluator_once_per_panel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.process}"
+
+
+class Declaration(models.Model):
+    """An evaluator's conflict-of-interest declaration for one submission (kept for good)."""
+
+    evaluator = models.ForeignKey(Evaluator, on_delete=models.CASCADE, related_name="declarations")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="declarations"
+    )
+    has_conflict = models.BooleanField()
+    details = models.TextField(blank=True)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["evaluator", "declared_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluator", "submission"], name="declaration_once_per_submission"
+            ),
+            models.CheckConstraint(
+                condition=Q(has_conflict=False) | ~Q(details=""),
+                name="declaration_conflict_explained",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Declaration {self.pk}"
+
+
+class Score(models.Model):
+    evaluator = models.ForeignKey(Evaluator, on_delete=models.CASCADE, related_name="scores")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    justification = models.TextField()
+    scored_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "criterion", "evaluator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluator", "submission", "criterion"], name="score_once_per_criterion"
+            ),
+            models.CheckConstraint(condition=Q(score__gte=0), name="score_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Score {self.pk}"
+
+
+class Moderation(models.Model):
+    """The score the panel agreed for one criterion of one submission, and why."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="moderations")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="moderations")
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    reason = models.TextField()
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "criterion"], name="moderation_once_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Moderation {self.pk}"
+
+
+class Unblinding(models.Model):
+    """Blinding turned off for one criterion, with the reason on the record."""
+
+    criterion = models.OneToOneField(Criterion, on_delete=models.CASCADE, related_name="unblinding")
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Blinding off for {self.criterion}"

@@ -1,0 +1,232 @@
+"""Every read of evaluation, with who may see what.
+
+An evaluator reads a submission only after declaring no conflict with it, and then blinded:
+the supplier's name and other identifying strings replaced, criterion by criterion, unless the
+buyer turned blinding off for that criterion. Scores are the panel's alone until the award is
+published (the award, in a later part of this work, opens them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.utils.safestring import SafeString
+
+from openbuy.accounts.models import Membership
+from openbuy.accounts.rules import can
+from openbuy.evaluation import blinding, parroting, scoring, services
+from openbuy.evaluation.models import Declaration, Evaluator, Moderation, Score, Unblinding
+from openbuy.processes.models import Criterion, Phase, Process, Submission
+from openbuy.specifications import texts
+
+
+def evaluator_of(user, process: Process) -> Evaluator | None:
+    if not user.is_authenticated:
+        return None
+    return Evaluator.objects.filter(process=process, user=user).first()
+
+
+def panel(viewer, process: Process) -> list[Evaluator]:
+    if not can(viewer, "evaluation.see_scores", process):
+        raise PermissionDenied("Only the panel and the buyer's officers see the panel's work.")
+    return list(
+        Evaluator.objects.filter(process=process).select_related("user").order_by("added_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    submission: Submission
+    declaration: Declaration | None
+
+    @property
+    def may_score(self) -> bool:
+        return self.declaration is not None and not self.declaration.has_conflict
+
+
+def assignments(evaluator: Evaluator, phase: Phase) -> list[Assignment]:
+    """The opened submissions of a phase, each with the evaluator's declaration (if made).
+    Suppliers are shown by a neutral label, not by name, until the evaluator has declared."""
+    submissions = list(
+        Submission.objects.filter(phase=phase, opened__isnull=False)
+        .select_related("organisation", "lot")
+        .order_by("public_id")
+    )
+    declared = {d.submission_id: d for d in Declaration.objects.filter(evaluator=evaluator)}
+    return [Assignment(s, declared.get(s.pk)) for s in submissions]
+
+
+def identifying(submission: Submission) -> list[str]:
+    organisation = submission.organisation
+    people = list(
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .values_list("user__name", flat=True)
+    )
+    return blinding.identifying_strings(
+        name=organisation.name,
+        slug=organisation.slug,
+        website=organisation.website,
+        people=[p for p in people if p],
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    criterion: Criterion
+    html: SafeString  # escaped, blinded where it must be, echoes of the specification marked
+    blinded: bool
+    echo: parroting.Echo
+    echo_summary: str
+
+
+def spec_text(process: Process) -> str:
+    version = process.spec_version
+    if version is None:
+        return ""
+    return "\n\n".join(texts.plain_text(s["body"]) for s in version.sections)
+
+
+def answers_for(viewer, submission: Submission) -> list[Answer]:
+    """What an evaluator reads: each non-price answer, blinded unless blinding is off for its
+    criterion, with how much of it echoes the specification. Only after declaring no conflict."""
+    process = submission.phase.process
+    evaluator = evaluator_of(viewer, process)
+    if evaluator is None:
+        raise PermissionDenied("Only the process's evaluators read submissions to score them.")
+    declared = Declaration.objects.filter(evaluator=evaluator, submission=submission).first()
+    if declared is None or declared.has_conflict:
+        raise PermissionDenied("Declare no conflict of interest with this submission first.")
+    if submission.opened is None:
+        raise PermissionDenied("This submission has not been opened.")
+    strings = identifying(submission)
+    unblinded = set(
+        Unblinding.objects.filter(criterion__process=process).values_list("criterion_id", flat=True)
+    )
+    specification = spec_text(process)
+    made = []
+    for criterion in process.criteria.exclude(kind=Criterion.Kind.PRICE):
+        text = submission.opened["answers"].get(str(criterion.number), "")
+        blind = criterion.pk not in unblinded
+        shown = blinding.blind(text, strings) if blind else text
+        echo = parroting.echo(shown, specification)
+        made.append(
+            Answer(
+                criterion,
+                parroting.highlight_html(shown, echo),
+                blind,
+                echo,
+                parroting.describe(echo),
+            )
+        )
+    return made
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    criterion: Criterion
+    scores: list[Score]
+    spread: Decimal
+    disagrees: bool
+    moderation: Moderation | None
+    agreed: Decimal | None
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    submission: Submission
+    criteria: list[CriterionResult]
+    price_score: Decimal | None
+    total: scoring.Total
+    place: scoring.Place | None
+
+
+def results(viewer, phase: Phase) -> list[SubmissionResult]:
+    """The panel's scores for a phase: per submission and criterion, every evaluator's score, the
+    spread, whether it is a disagreement still to moderate, the agreed score; the price score by
+    formula; the weighted total (missing while anything is unagreed); the ranking."""
+    process = phase.process
+    if not can(viewer, "evaluation.see_scores", process):
+        raise PermissionDenied("Scores stay with the panel until the award is published.")
+    criteria = list(process.criteria.all())
+    submissions = list(
+        Submission.objects.filter(phase=phase, opened__isnull=False)
+        .select_related("organisation", "lot")
+        .order_by("organisation__name", "id")
+    )
+    all_scores = list(
+        Score.objects.filter(submission__in=submissions)
+        .select_related("evaluator__user")
+        .order_by("evaluator__added_at", "id")
+    )
+    moderations = {
+        (m.submission_id, m.criterion_id): m
+        for m in Moderation.objects.filter(submission__in=submissions)
+    }
+    top = services.scale_max()
+    limit = services.disagreement_range()
+    prices: dict[str, Decimal] = {}
+    for s in submissions:
+        price = (s.opened or {}).get("price")
+        if price:
+            prices[s.public_id] = Decimal(str(price))
+    price_scores = scoring.price_scores(prices, top) if prices else {}
+    scheme = [
+        scoring.Weighted(str(c.number), c.weight, c.kind == Criterion.Kind.PRICE) for c in criteria
+    ]
+    made, totals = [], {}
+    for submission in submissions:
+        rows, values = [], {}
+        for criterion in criteria:
+            if criterion.kind == Criterion.Kind.PRICE:
+                values[str(criterion.number)] = price_scores.get(submission.public_id)
+                continue
+            given = [
+                x
+                for x in all_scores
+                if x.submission_id == submission.pk and x.criterion_id == criterion.pk
+            ]
+            numbers = [x.score for x in given]
+            moderation = moderations.get((submission.pk, criterion.pk))
+            agreed = scoring.agreed(numbers, moderation.score if moderation else None, limit)
+            values[str(criterion.number)] = agreed
+            rows.append(
+                CriterionResult(
+                    criterion,
+                    given,
+                    scoring.spread(numbers),
+                    scoring.disagrees(numbers, limit),
+                    moderation,
+                    agreed,
+                )
+            )
+        total = scoring.final_score(values, scheme, top)
+        totals[submission.public_id] = total.total
+        made.append(
+            SubmissionResult(submission, rows, price_scores.get(submission.public_id), total, None)
+        )
+    places = {p.key: p for p in scoring.rank(totals)}
+    return [
+        SubmissionResult(
+            r.submission, r.criteria, r.price_score, r.total, places.get(r.submission.public_id)
+        )
+        for r in made
+    ]
+
+
+def related_block(process, user):
+    """For a process page: the way to the evaluation panel, for the panel and the buyer."""
+    from django.urls import reverse
+
+    from openbuy.ui.related import Related
+
+    if user is None or process.published_at is None:
+        return None
+    if not can(user, "evaluation.see_scores", process):
+        return None
+    links = [("Evaluation panel", reverse("evaluation:panel", args=[process.pk]))]
+    if can(user, "evaluation.run", process):
+        links.append(("Scores and moderation", reverse("evaluation:results", args=[process.pk])))
+    return Related(heading="Evaluation", links=links)

@@ -1,0 +1,308 @@
+"""Every write to evaluation: the panel, conflict declarations, scores, moderation, blinding.
+
+Each checks permission and the process's state at the server's clock, with the process row
+locked (as processes.services does), writes, and appends the audit event. Scores and
+declarations are private audit events until the award is published: the panel's work is on
+the record, but not in public while it is going on.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from openbuy import clock
+from openbuy.accounts.models import Membership, User
+from openbuy.accounts.rules import can
+from openbuy.audit import services as audit
+from openbuy.discussion import notifications
+from openbuy.evaluation import scoring
+from openbuy.evaluation.models import Declaration, Evaluator, Moderation, Score, Unblinding
+from openbuy.processes.lifecycle import Status, status_of
+from openbuy.processes.models import Criterion, Process, Submission
+from openbuy.processes.services import lock
+
+LIMITS = {"details": 2_000, "justification": 5_000, "reason": 2_000}
+
+
+def scale_max() -> Decimal:
+    return Decimal(settings.EVALUATION_SCALE_MAX)
+
+
+def disagreement_range() -> Decimal:
+    return Decimal(settings.EVALUATION_DISAGREEMENT_RANGE)
+
+
+def _text(value, field: str, *, label: str) -> str:
+    value = str(value or "").replace("\r\n", "\n").strip()
+    if not value:
+        raise ValidationError({field: f"Enter the {label}"})
+    if len(value) > LIMITS[field]:
+        raise ValidationError({field: f"The {label} must be {LIMITS[field]:,} characters or fewer"})
+    return value
+
+
+def _in_evaluation(process: Process) -> None:
+    if status_of(process, clock.now()) != Status.EVALUATION:
+        raise ValidationError("This process is not being evaluated.")
+
+
+def _require_runner(actor: User, process: Process) -> None:
+    if not can(actor, "evaluation.run", process):
+        raise PermissionDenied(f"Only buyer officers of {process.organisation} run its panel.")
+
+
+def _evaluator(actor: User, process: Process) -> Evaluator:
+    evaluator = Evaluator.objects.filter(process=process, user=actor).first()
+    if evaluator is None or not actor.is_active:
+        raise PermissionDenied("Only the evaluators on this process's panel can do that.")
+    return evaluator
+
+
+def _audit(actor, process: Process, action: str, summary: str, **changes) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=process,
+        organisation_id=process.organisation_id,
+        summary=summary,
+        public=False,  # published with the award
+        **changes,
+    )
+
+
+def _opened(submission: Submission) -> None:
+    if submission.opened is None or submission.phase.opened_at is None:
+        raise PermissionDenied("This submission has not been opened.")
+
+
+def evaluator_add(*, actor: User, process: Process, user: User, kind: str) -> Evaluator:
+    """Put someone on the panel: staff of the buying organisation, or an invited expert."""
+    _require_runner(actor, process)
+    if kind not in Evaluator.Kind.values:
+        raise ValidationError({"kind": "Choose staff or invited expert"})
+    if not user.is_active:
+        raise ValidationError({"user": "This account is not active"})
+    is_staff = Membership.objects.filter(user=user, organisation=process.organisation).exists()
+    if kind == Evaluator.Kind.STAFF and not is_staff:
+        raise ValidationError(
+            {
+                "user": f"{user} is not on the staff of {process.organisation}: invite them as an "
+                "expert"
+            }
+        )
+    if Membership.objects.filter(user=user, organisation__kind="supplier").exists():
+        # Not a rule of law, but a conflict nobody should have to declare: suppliers' staff do
+        # not judge their competitors.
+        raise ValidationError({"user": f"{user} works for a supplier and cannot evaluate"})
+    with transaction.atomic():
+        process = lock(process)
+        if process.published_at is None or status_of(process, clock.now()) in (
+            Status.AWARDED,
+            Status.UNSUCCESSFUL,
+            Status.CANCELLED,
+        ):
+            raise ValidationError("Evaluators join a published process that is still running.")
+        try:
+            with transaction.atomic():
+                evaluator = Evaluator.objects.create(
+                    process=process, user=user, kind=kind, added_by=actor, added_at=clock.now()
+                )
+        except IntegrityError:
+            raise ValidationError({"user": f"{user} is already on the panel"}) from None
+        _audit(
+            actor,
+            process,
+            "evaluation.evaluator_added",
+            f"{actor} added {user} to the panel of “{process.title}”",
+            after={"user": user.pk, "kind": kind},
+        )
+        notifications.notify(
+            user_ids=[user.pk],
+            message=f"You are on the evaluation panel of “{process.title}”",
+            url=reverse("evaluation:panel", args=[process.pk]),
+        )
+    return evaluator
+
+
+def declare(
+    *, actor: User, submission: Submission, has_conflict: bool, details: str = ""
+) -> Declaration:
+    """Declare, before seeing it, whether the evaluator has a conflict with a submission's
+    organisation. A conflict takes them off it. Declarations are never changed."""
+    process = submission.phase.process
+    evaluator = _evaluator(actor, process)
+    _opened(submission)
+    details = str(details or "").strip()[: LIMITS["details"]]
+    if has_conflict and not details:
+        raise ValidationError({"details": "Describe the conflict: it is part of the record"})
+    with transaction.atomic():
+        process = lock(process)
+        _in_evaluation(process)
+        try:
+            with transaction.atomic():
+                declaration = Declaration.objects.create(
+                    evaluator=evaluator,
+                    submission=submission,
+                    has_conflict=bool(has_conflict),
+                    details=details,
+                    declared_at=clock.now(),
+                )
+        except IntegrityError:
+            raise ValidationError("You have already declared for this submission.") from None
+        _audit(
+            actor,
+            process,
+            "evaluation.declared",
+            f"{actor} declared {'a conflict' if has_conflict else 'no conflict'} with "
+            f"{submission.organisation}",
+            after={"submission": submission.public_id, "conflict": bool(has_conflict)},
+        )
+    return declaration
+
+
+def _number(value, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: "Enter the score as a number"}) from None
+    top = scale_max()
+    if not number.is_finite() or not Decimal(0) <= number <= top:
+        raise ValidationError({field: f"Enter a score from 0 to {top}"})
+    if number != number.quantize(Decimal("0.5")):
+        raise ValidationError({field: "Score in whole or half points"})
+    return number
+
+
+def score_set(
+    *, actor: User, submission: Submission, criterion: Criterion, score, justification: str
+) -> Score:
+    """Score one criterion of one submission, with the reason. Price is scored by formula."""
+    process = submission.phase.process
+    evaluator = _evaluator(actor, process)
+    if criterion.process_id != process.pk:
+        raise ValidationError({"criterion": "This criterion is not one of this process's"})
+    if criterion.kind == Criterion.Kind.PRICE:
+        raise ValidationError({"criterion": "Price is scored by formula, not by evaluators"})
+    value = _number(score, "score")
+    justification = _text(justification, "justification", label="justification")
+    with transaction.atomic():
+        process = lock(process)
+        _in_evaluation(process)
+        declared = Declaration.objects.filter(evaluator=evaluator, submission=submission).first()
+        if declared is None:
+            raise PermissionDenied("Declare any conflict of interest before scoring.")
+        if declared.has_conflict:
+            raise PermissionDenied("You declared a conflict with this submission.")
+        now = clock.now()
+        existing = (
+            Score.objects.select_for_update()
+            .filter(evaluator=evaluator, submission=submission, criterion=criterion)
+            .first()
+        )
+        before = {"score": str(existing.score)} if existing else None
+        if existing is None:
+            made = Score.objects.create(
+                evaluator=evaluator,
+                submission=submission,
+                criterion=criterion,
+                score=value,
+                justification=justification,
+                scored_at=now,
+                updated_at=now,
+            )
+        else:
+            existing.score, existing.justification, existing.updated_at = value, justification, now
+            existing.save(update_fields=["score", "justification", "updated_at"])
+            made = existing
+        _audit(
+            actor,
+            process,
+            "evaluation.scored",
+            f"{actor} scored “{criterion.name}”",
+            before=before,
+            after={
+                "submission": submission.public_id,
+                "criterion": criterion.number,
+                "score": str(value),
+            },
+        )
+    return made
+
+
+def moderate(
+    *, actor: User, submission: Submission, criterion: Criterion, score, reason: str
+) -> Moderation:
+    """Record the score the panel agreed where its evaluators disagree, and why."""
+    process = submission.phase.process
+    _require_runner(actor, process)
+    if criterion.process_id != process.pk or criterion.kind == Criterion.Kind.PRICE:
+        raise ValidationError({"criterion": "Choose one of this process's scored criteria"})
+    value = _number(score, "score")
+    reason = _text(reason, "reason", label="reason for the agreed score")
+    with transaction.atomic():
+        process = lock(process)
+        _in_evaluation(process)
+        given = list(
+            Score.objects.filter(submission=submission, criterion=criterion).values_list(
+                "score", flat=True
+            )
+        )
+        if not scoring.disagrees(given, disagreement_range()):
+            raise ValidationError(
+                "The evaluators do not disagree on this criterion: their scores stand."
+            )
+        moderation, _ = Moderation.objects.update_or_create(
+            submission=submission,
+            criterion=criterion,
+            defaults={
+                "score": value,
+                "reason": reason,
+                "moderated_by": actor,
+                "moderated_at": clock.now(),
+            },
+        )
+        _audit(
+            actor,
+            process,
+            "evaluation.moderated",
+            f"{actor} recorded the agreed score for “{criterion.name}”",
+            after={
+                "submission": submission.public_id,
+                "criterion": criterion.number,
+                "score": str(value),
+                "reason": reason,
+            },
+        )
+    return moderation
+
+
+def unblind(*, actor: User, criterion: Criterion, reason: str) -> Unblinding:
+    """Turn blinding off for one quality or social-value criterion, with a recorded reason."""
+    process = criterion.process
+    _require_runner(actor, process)
+    if criterion.kind == Criterion.Kind.PRICE:
+        raise ValidationError({"criterion": "Price is scored apart and never blinded"})
+    reason = _text(reason, "reason", label="reason for turning blinding off")
+    with transaction.atomic():
+        process = lock(process)
+        if Unblinding.objects.filter(criterion=criterion).exists():
+            raise ValidationError("Blinding is already off for this criterion.")
+        if Score.objects.filter(criterion=criterion).exists():
+            raise ValidationError("Scoring has started: blinding can no longer be turned off.")
+        made = Unblinding.objects.create(
+            criterion=criterion, reason=reason, decided_by=actor, decided_at=clock.now()
+        )
+        audit.record(
+            actor=actor,
+            action="evaluation.unblinded",
+            obj=process,
+            organisation_id=process.organisation_id,
+            summary=f"{actor} turned blinding off for “{criterion.name}”: {reason}",
+            after={"criterion": criterion.number, "reason": reason},
+        )
+    return made

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from openbuy.evaluation import views
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("processes/<id:pk>/evaluation/", views.panel, name="panel"),
+    path("processes/<id:pk>/evaluation/evaluators/", views.evaluators, name="evaluators"),
+    path(
+        "processes/<id:pk>/evaluation/criteria/<int:number>/unblind/",
+        views.unblind,
+        name="unblind",
+    ),
+    path("processes/<id:pk>/evaluation/results/", views.results, name="results"),
+    path(
+        "processes/<id:pk>/evaluation/results/<slug:ref>/<int:number>/",
+        views.moderate,
+        name="moderate",
+    ),
+    path("processes/<id:pk>/evaluation/<slug:ref>/", views.evaluate, name="evaluate"),
+]

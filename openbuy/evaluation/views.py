@@ -1,0 +1,255 @@
+"""Pages for the evaluation panel. Thin: forms in, services out, selectors for what is shown."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from openbuy.accounts.models import User
+from openbuy.accounts.rules import can
+from openbuy.evaluation import forms as f
+from openbuy.evaluation import selectors, services
+from openbuy.evaluation.models import Score
+from openbuy.processes import selectors as process_selectors
+from openbuy.processes.models import Criterion, Process, Submission
+from openbuy.ui.forms import apply_errors
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _process(request, pk: int) -> Process:
+    try:
+        process = process_selectors.process_for(request.user, pk)
+    except Process.DoesNotExist:
+        raise Http404 from None
+    if not can(request.user, "evaluation.see_scores", process):
+        raise PermissionDenied
+    return process
+
+
+def _submission(process: Process, ref: str) -> Submission:
+    found = (
+        Submission.objects.select_related("phase", "organisation", "lot")
+        .filter(public_id=ref, phase__process=process, opened__isnull=False)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def panel(request, pk: int):
+    """An evaluator's list of submissions to declare on and score; the buyer's view of the
+    panel."""
+    process = _process(request, pk)
+    evaluator = selectors.evaluator_of(request.user, process)
+    phase = process.phase
+    form = f.DeclarationForm(_posted(request))
+    if request.method == "POST" and evaluator is not None:
+        submission = _submission(process, request.POST.get("submission", ""))
+        if form.is_valid():
+            try:
+                services.declare(
+                    actor=request.user,
+                    submission=submission,
+                    has_conflict=form.cleaned_data["has_conflict"],
+                    details=form.cleaned_data["details"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Declaration recorded.")
+                return redirect("evaluation:panel", pk=process.pk)
+    rows = selectors.assignments(evaluator, phase) if evaluator is not None else []
+    return render(
+        request,
+        "evaluation/panel.html",
+        {
+            "process": process,
+            "phase": phase,
+            "evaluator": evaluator,
+            "rows": rows,
+            "form": form,
+            "runs": can(request.user, "evaluation.run", process),
+            "members": selectors.panel(request.user, process),
+            "criteria": list(process.criteria.select_related("unblinding")),
+        },
+    )
+
+
+@login_required
+def evaluators(request, pk: int):
+    process = _process(request, pk)
+    if not can(request.user, "evaluation.run", process):
+        raise PermissionDenied
+    form = f.EvaluatorForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
+        if user is None:
+            form.add_error("email", "There is no openbuy account with that email address")
+        else:
+            try:
+                services.evaluator_add(
+                    actor=request.user, process=process, user=user, kind=form.cleaned_data["kind"]
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"{user} is on the panel.")
+                return redirect("evaluation:panel", pk=process.pk)
+    return render(
+        request,
+        "processes/form.html",
+        {
+            "process": process,
+            "form": form,
+            "heading": "Add an evaluator",
+            "intro": "Staff of your organisation, or an invited expert with an openbuy account. "
+            "They declare any conflict of interest before seeing each submission.",
+            "button": "Add to the panel",
+        },
+    )
+
+
+@login_required
+def unblind(request, pk: int, number: int):
+    process = _process(request, pk)
+    if not can(request.user, "evaluation.run", process):
+        raise PermissionDenied
+    criterion = get_object_or_404(process.criteria, number=number)
+    form = f.UnblindForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unblind(
+                actor=request.user, criterion=criterion, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, f"Blinding is off for “{criterion.name}”. The reason is recorded."
+            )
+            return redirect("evaluation:panel", pk=process.pk)
+    return render(
+        request,
+        "processes/form.html",
+        {
+            "process": process,
+            "form": form,
+            "heading": f"Turn blinding off for “{criterion.name}”",
+            "intro": "Evaluators score quality and social value without knowing who the "
+            "supplier is. Turn that off only when the criterion cannot be judged without it.",
+            "button": "Turn blinding off",
+            "danger": True,
+        },
+    )
+
+
+@login_required
+def evaluate(request, pk: int, ref: str):
+    """One submission, blinded, with a score and justification per criterion."""
+    process = _process(request, pk)
+    submission = _submission(process, ref)
+    answers = selectors.answers_for(request.user, submission)
+    evaluator = selectors.evaluator_of(request.user, process)
+    given = {
+        s.criterion_id: s for s in Score.objects.filter(evaluator=evaluator, submission=submission)
+    }
+    scale = int(services.scale_max())
+    target = request.POST.get("criterion", "") if request.method == "POST" else ""
+    rows = []
+    for answer in answers:
+        criterion = answer.criterion
+        mine = given.get(criterion.pk)
+        initial = {"score": mine.score, "justification": mine.justification} if mine else None
+        bound = str(criterion.number) == target
+        form = f.ScoreForm(
+            request.POST if bound else None,
+            prefix=f"c{criterion.number}",
+            scale=scale,
+            criterion=criterion,
+            initial=initial,
+        )
+        if bound and form.is_valid():
+            try:
+                services.score_set(
+                    actor=request.user,
+                    submission=submission,
+                    criterion=criterion,
+                    score=form.cleaned_data["score"],
+                    justification=form.cleaned_data["justification"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"Score for “{criterion.name}” saved.")
+                return redirect("evaluation:evaluate", pk=process.pk, ref=ref)
+        rows.append((answer, form, mine))
+    return render(
+        request,
+        "evaluation/evaluate.html",
+        {"process": process, "submission": submission, "rows": rows, "scale": scale},
+        status=400 if target and request.method == "POST" else 200,
+    )
+
+
+@login_required
+def results(request, pk: int):
+    process = _process(request, pk)
+    return render(
+        request,
+        "evaluation/results.html",
+        {
+            "process": process,
+            "results": selectors.results(request.user, process.phase),
+            "runs": can(request.user, "evaluation.run", process),
+            "limit": services.disagreement_range(),
+            "criteria": list(process.criteria.all()),
+        },
+    )
+
+
+@login_required
+def moderate(request, pk: int, ref: str, number: int):
+    process = _process(request, pk)
+    if not can(request.user, "evaluation.run", process):
+        raise PermissionDenied
+    submission = _submission(process, ref)
+    criterion = get_object_or_404(
+        process.criteria.exclude(kind=Criterion.Kind.PRICE), number=number
+    )
+    form = f.ModerationForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.moderate(
+                actor=request.user,
+                submission=submission,
+                criterion=criterion,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Agreed score recorded.")
+            return redirect("evaluation:results", pk=process.pk)
+    scores = Score.objects.filter(submission=submission, criterion=criterion).select_related(
+        "evaluator__user"
+    )
+    return render(
+        request,
+        "evaluation/moderate.html",
+        {
+            "process": process,
+            "submission": submission,
+            "criterion": criterion,
+            "form": form,
+            "scores": scores,
+        },
+    )
