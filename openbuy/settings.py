@@ -51,6 +51,8 @@ PROCESS_QUESTION_DAYS = env.int("OPENBUY_PROCESS_QUESTION_DAYS", 3, minimum=1)
 # scores on one criterion above which the panel must agree a moderated score.
 EVALUATION_SCALE_MAX = env.int("OPENBUY_EVALUATION_SCALE_MAX", 10, minimum=1)
 EVALUATION_DISAGREEMENT_RANGE = env.int("OPENBUY_EVALUATION_DISAGREEMENT_RANGE", 2, minimum=0)
+# Days between the award and the earliest a contract may be signed.
+STANDSTILL_DAYS = env.int("OPENBUY_STANDSTILL_DAYS", 10, minimum=0)
 SUBMISSION_FILE_MAX_BYTES = env.int(
     "OPENBUY_SUBMISSION_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1
 )

@@ -85,3 +85,31 @@ class UnblindForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "Give the reason"
+
+
+class AwardForm(forms.Form):
+    submission = forms.ChoiceField(label="Award to", widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        label="Why this submission wins (published)",
+        max_length=LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    below_top_reason = forms.CharField(
+        label="If it is not the highest score: why it still wins (published)",
+        required=False,
+        max_length=LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].choices = [
+            (
+                r.submission.public_id,
+                f"{r.submission.organisation.name}: "
+                + (f"{r.total.total} of 100" if r.total.total is not None else "not fully scored"),
+            )
+            for r in choices
+        ]
+        self.fields["submission"].error_messages["required"] = "Choose the winning submission"
+        self.fields["rationale"].error_messages["required"] = "Give the rationale"

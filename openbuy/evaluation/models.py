@@ -129,3 +129,43 @@ class Unblinding(models.Model):
 
     def __str__(self) -> str:
         return f"Blinding off for {self.criterion}"
+
+
+class Award(models.Model):
+    """The award decision: the winning submission, why, and when the standstill ends.
+
+    One per process (per lot when the tender has lots), enforced by the database, so two buyers
+    pressing "Award" at once make exactly one award.
+    """
+
+    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="awards")
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="award")
+    lot = models.ForeignKey(
+        "processes.Lot", on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
+    )
+    value_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    rationale = models.TextField()
+    below_top_reason = models.TextField(
+        blank=True, help_text="Why the award does not go to the highest score (published)."
+    )
+    total = models.DecimalField(max_digits=6, decimal_places=2)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    standstill_ends = models.DateTimeField()
+
+    class Meta:
+        ordering = ["process", "lot", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process"], condition=Q(lot__isnull=True), name="award_one_per_process"
+            ),
+            models.UniqueConstraint(
+                fields=["process", "lot"], condition=Q(lot__isnull=False), name="award_one_per_lot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Award of {self.process}"

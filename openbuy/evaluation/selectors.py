@@ -17,7 +17,14 @@ from django.utils.safestring import SafeString
 from openbuy.accounts.models import Membership
 from openbuy.accounts.rules import can
 from openbuy.evaluation import blinding, parroting, scoring, services
-from openbuy.evaluation.models import Declaration, Evaluator, Moderation, Score, Unblinding
+from openbuy.evaluation.models import (
+    Award,
+    Declaration,
+    Evaluator,
+    Moderation,
+    Score,
+    Unblinding,
+)
 from openbuy.processes.models import Criterion, Phase, Process, Submission
 from openbuy.specifications import texts
 
@@ -28,8 +35,17 @@ def evaluator_of(user, process: Process) -> Evaluator | None:
     return Evaluator.objects.filter(process=process, user=user).first()
 
 
+def scores_public(process: Process) -> bool:
+    """Scores, reasons and the ranking are published with the award."""
+    return process.state == Process.State.AWARDED
+
+
+def may_see_scores(viewer, process: Process) -> bool:
+    return scores_public(process) or can(viewer, "evaluation.see_scores", process)
+
+
 def panel(viewer, process: Process) -> list[Evaluator]:
-    if not can(viewer, "evaluation.see_scores", process):
+    if not may_see_scores(viewer, process):
         raise PermissionDenied("Only the panel and the buyer's officers see the panel's work.")
     return list(
         Evaluator.objects.filter(process=process).select_related("user").order_by("added_at", "id")
@@ -148,7 +164,7 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
     spread, whether it is a disagreement still to moderate, the agreed score; the price score by
     formula; the weighted total (missing while anything is unagreed); the ranking."""
     process = phase.process
-    if not can(viewer, "evaluation.see_scores", process):
+    if not may_see_scores(viewer, process):
         raise PermissionDenied("Scores stay with the panel until the award is published.")
     criteria = list(process.criteria.all())
     submissions = list(
@@ -216,17 +232,53 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
     ]
 
 
+def awards_of(process: Process) -> list[Award]:
+    return list(
+        Award.objects.filter(process=process)
+        .select_related("submission__organisation", "lot", "decided_by")
+        .order_by("lot__number", "id")
+    )
+
+
 def related_block(process, user):
-    """For a process page: the way to the evaluation panel, for the panel and the buyer."""
+    """For a process page: the award notice once awarded; the way to the panel's work for the
+    panel and the buyer before."""
     from django.urls import reverse
 
     from openbuy.ui.related import Related
 
-    if user is None or process.published_at is None:
+    if process.published_at is None:
         return None
-    if not can(user, "evaluation.see_scores", process):
+    if scores_public(process):
+        links = [
+            (
+                f"Awarded to {a.submission.organisation.name}"
+                f"{f' ({a.lot})' if a.lot_id else ''}: {a.currency} {a.value_amount:,.2f}",
+                reverse("evaluation:award_notice", args=[process.pk]),
+            )
+            for a in awards_of(process)
+        ]
+        links.append(("Scores and reasons", reverse("evaluation:results", args=[process.pk])))
+        return Related(heading="Award", links=links)
+    if user is None or not can(user, "evaluation.see_scores", process):
         return None
     links = [("Evaluation panel", reverse("evaluation:panel", args=[process.pk]))]
+    actions = []
     if can(user, "evaluation.run", process):
         links.append(("Scores and moderation", reverse("evaluation:results", args=[process.pk])))
-    return Related(heading="Evaluation", links=links)
+        actions.append(("Award", reverse("evaluation:award", args=[process.pk])))
+    return Related(heading="Evaluation", links=links, actions=actions)
+
+
+def debrief(submission: Submission) -> tuple[SubmissionResult, SubmissionResult | None, list]:
+    """A bidder's debrief, public once awarded: its own scores and reasons per criterion, the
+    winning submission's, and the award(s)."""
+    process = submission.phase.process
+    if not scores_public(process):
+        raise PermissionDenied("Debriefs are published with the award.")
+    rows = results(None, submission.phase)
+    mine = next(r for r in rows if r.submission.pk == submission.pk)
+    awards = awards_of(process)
+    winners = {a.submission_id for a in awards if a.lot_id == submission.lot_id}
+    winner = next((r for r in rows if r.submission.pk in winners), None)
+    return mine, winner, awards

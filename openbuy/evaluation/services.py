@@ -8,6 +8,7 @@ the record, but not in public while it is going on.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -21,10 +22,18 @@ from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.discussion import notifications
 from openbuy.evaluation import scoring
-from openbuy.evaluation.models import Declaration, Evaluator, Moderation, Score, Unblinding
+from openbuy.evaluation.models import (
+    Award,
+    Declaration,
+    Evaluator,
+    Moderation,
+    Score,
+    Unblinding,
+)
 from openbuy.processes.lifecycle import Status, status_of
 from openbuy.processes.models import Criterion, Process, Submission
 from openbuy.processes.services import lock
+from openbuy.tasks import send_email
 
 LIMITS = {"details": 2_000, "justification": 5_000, "reason": 2_000}
 
@@ -306,3 +315,140 @@ def unblind(*, actor: User, criterion: Criterion, reason: str) -> Unblinding:
             after={"criterion": criterion.number, "reason": reason},
         )
     return made
+
+
+# --- award ----------------------------------------------------------------------------------
+
+
+def award(
+    *,
+    actor: User,
+    process: Process,
+    submission: Submission,
+    rationale: str,
+    below_top_reason: str = "",
+) -> Award:
+    """Award the process to a submission, checked against the scores.
+
+    Every opened submission must have an agreed total; awarding below the top score needs a
+    reason, published with the award. The standstill period starts now. Scores, reasons and
+    the ranking become public, and every bidder gets a debrief.
+    """
+    from openbuy.evaluation import selectors
+
+    _require_runner(actor, process)
+    rationale = _text(rationale, "reason", label="rationale")
+    below_top_reason = str(below_top_reason or "").strip()[: LIMITS["reason"]]
+    with transaction.atomic():
+        process = lock(process)
+        _in_evaluation(process)
+        phase = process.phase
+        if process.phases.filter(number__gt=phase.number).exists():
+            raise ValidationError(
+                "Award at the last phase: before it, take suppliers forward by invitation."
+            )
+        if submission.phase_id != phase.pk or submission.opened is None:
+            raise ValidationError({"submission": "Choose one of the opened submissions"})
+        lot = submission.lot
+        rows = [
+            r for r in selectors.results(actor, phase) if r.submission.lot_id == submission.lot_id
+        ]
+        unscored = [r.submission.organisation.name for r in rows if r.total.total is None]
+        if unscored:
+            raise ValidationError(
+                "Every submission needs an agreed score on every criterion before the award. "
+                f"Still to agree: {', '.join(unscored)}."
+            )
+        chosen = next(r for r in rows if r.submission.pk == submission.pk)
+        totals = [r.total.total for r in rows if r.total.total is not None]
+        score, top = chosen.total.total, max(totals)
+        assert score is not None  # every row has a total (checked above)
+        below_top = score < top
+        if below_top and not below_top_reason:
+            raise ValidationError(
+                {
+                    "below_top_reason": f"This submission scored {score}, below the top score "
+                    f"of {top}: say why it wins. The reason is published."
+                }
+            )
+        price = (submission.opened or {}).get("price")
+        value = Decimal(str(price)) if price else (process.value_amount or Decimal(0))
+        now = clock.now()
+        try:
+            with transaction.atomic():
+                made = Award.objects.create(
+                    process=process,
+                    submission=submission,
+                    lot=lot,
+                    value_amount=value,
+                    currency=process.currency,
+                    rationale=rationale,
+                    below_top_reason=below_top_reason if below_top else "",
+                    total=score,
+                    decided_by=actor,
+                    decided_at=now,
+                    standstill_ends=now + timedelta(days=settings.STANDSTILL_DAYS),
+                )
+        except IntegrityError:
+            raise ValidationError("This has already been awarded.") from None
+        lots = process.lots.count()
+        if not lots or Award.objects.filter(process=process).count() >= lots:
+            from openbuy.processes import services as process_services
+
+            organisation = submission.organisation
+            process_services.process_award(
+                actor=actor,
+                process=process,
+                summary=f"to {organisation.name} ({organisation.get_size_display().lower()}"
+                f"{', social enterprise' if organisation.is_social_enterprise else ''}) for "
+                f"{process.currency} {value:,.2f}: {rationale}",
+            )
+        audit.record(
+            actor=actor,
+            action="evaluation.awarded",
+            obj=process,
+            organisation_id=process.organisation_id,
+            summary=f"{actor} awarded “{process.title}” to {submission.organisation}",
+            after={
+                "winner": submission.organisation.name,
+                "value": str(value),
+                "rationale": rationale,
+                "below_top_reason": made.below_top_reason,
+                "totals": {r.submission.organisation.name: str(r.total.total) for r in rows},
+            },
+        )
+        _debrief_bidders(process, rows)
+    return made
+
+
+def _debrief_bidders(process: Process, rows) -> None:
+    """Tell every bidder, in the site and by email, that its debrief is ready."""
+    for row in rows:
+        submission = row.submission
+        people = set(
+            Membership.objects.filter(
+                organisation=submission.organisation,
+                role__in=[Membership.Role.SUPPLIER, Membership.Role.ADMIN],
+            ).values_list("user_id", flat=True)
+        )
+        link = reverse("evaluation:debrief", args=[process.pk, submission.public_id])
+        notifications.notify(
+            user_ids=people,
+            message=f"“{process.title}” was awarded: your debrief, with your scores and the "
+            "reasons, is ready",
+            url=link,
+        )
+        emails = list(
+            User.objects.filter(pk__in=people, is_active=True).values_list("email", flat=True)
+        )
+        if emails:
+            body = (
+                f"“{process.title}” has been awarded.\n\n"
+                f"Your debrief — your scores and the evaluators' reasons for each criterion, the "
+                f"winning scores and why the award was made — is at\n{settings.SITE_URL}{link}\n"
+            )
+            _send_later(f"Debrief: {process.title}", body, emails)
+
+
+def _send_later(subject: str, body: str, to: list[str]) -> None:
+    transaction.on_commit(lambda: send_email.enqueue(subject=subject, body=body, to=to))

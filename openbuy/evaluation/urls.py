@@ -18,5 +18,8 @@ urlpatterns = [
         views.moderate,
         name="moderate",
     ),
+    path("processes/<id:pk>/evaluation/award/", views.award, name="award"),
+    path("processes/<id:pk>/award/", views.award_notice, name="award_notice"),
+    path("processes/<id:pk>/debriefs/<slug:ref>/", views.debrief, name="debrief"),
     path("processes/<id:pk>/evaluation/<slug:ref>/", views.evaluate, name="evaluate"),
 ]

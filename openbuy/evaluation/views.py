@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,12 +23,18 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _process(request, pk: int) -> Process:
+def _visible(request, pk: int) -> Process:
     try:
-        process = process_selectors.process_for(request.user, pk)
+        return process_selectors.process_for(request.user, pk)
     except Process.DoesNotExist:
         raise Http404 from None
-    if not can(request.user, "evaluation.see_scores", process):
+
+
+def _process(request, pk: int) -> Process:
+    """A process whose evaluation the viewer may follow: the panel and the buyer's officers,
+    and — once awarded — everyone."""
+    process = _visible(request, pk)
+    if not selectors.may_see_scores(request.user, process):
         raise PermissionDenied
     return process
 
@@ -199,7 +206,6 @@ def evaluate(request, pk: int, ref: str):
     )
 
 
-@login_required
 def results(request, pk: int):
     process = _process(request, pk)
     return render(
@@ -252,4 +258,72 @@ def moderate(request, pk: int, ref: str, number: int):
             "form": form,
             "scores": scores,
         },
+    )
+
+
+@login_required
+def award(request, pk: int):
+    process = _process(request, pk)
+    if not can(request.user, "evaluation.run", process):
+        raise PermissionDenied
+    rows = selectors.results(request.user, process.phase)
+    ranked = sorted(rows, key=lambda r: r.place.position if r.place and r.place.position else 10**6)
+    form = f.AwardForm(_posted(request), choices=ranked)
+    if request.method == "POST" and form.is_valid():
+        chosen = next(
+            r.submission for r in rows if r.submission.public_id == form.cleaned_data["submission"]
+        )
+        try:
+            services.award(
+                actor=request.user,
+                process=process,
+                submission=chosen,
+                rationale=form.cleaned_data["rationale"],
+                below_top_reason=form.cleaned_data["below_top_reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, "Awarded. The notice, the scores and every debrief are public."
+            )
+            return redirect("evaluation:award_notice", pk=process.pk)
+    return render(
+        request,
+        "evaluation/award.html",
+        {
+            "process": process,
+            "form": form,
+            "ranked": ranked,
+            "standstill": settings.STANDSTILL_DAYS,
+        },
+    )
+
+
+def award_notice(request, pk: int):
+    process = _visible(request, pk)
+    awards = selectors.awards_of(process) if selectors.scores_public(process) else []
+    if not awards:
+        raise Http404
+    return render(
+        request,
+        "evaluation/award_notice.html",
+        {
+            "process": process,
+            "awards": awards,
+            "bidders": [r.submission for r in selectors.results(request.user, process.phase)],
+        },
+    )
+
+
+def debrief(request, pk: int, ref: str):
+    process = _visible(request, pk)
+    if not selectors.scores_public(process):
+        raise Http404
+    submission = _submission(process, ref)
+    mine, winner, awards = selectors.debrief(submission)
+    return render(
+        request,
+        "evaluation/debrief.html",
+        {"process": process, "mine": mine, "winner": winner, "awards": awards},
     )

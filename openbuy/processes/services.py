@@ -946,6 +946,20 @@ def process_unsuccessful(*, actor: User, process: Process, reason: str) -> Proce
     )
 
 
+def process_award(*, actor: User, process: Process, summary: str) -> Process:
+    """Mark the process awarded (the evaluation app records the award itself and calls this
+    inside its own transaction)."""
+    return _decide(
+        actor=actor,
+        process=process,
+        reason=summary,
+        event=Event.AWARD,
+        state=Process.State.AWARDED,
+        kind=ProcessEvent.Kind.AWARDED,
+        verb="Awarded",
+    )
+
+
 # --- clarification questions ------------------------------------------------------------------
 
 
