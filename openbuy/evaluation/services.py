@@ -213,7 +213,6 @@ def score_set(
             .filter(evaluator=evaluator, submission=submission, criterion=criterion)
             .first()
         )
-        before = {"score": str(existing.score)} if existing else None
         if existing is None:
             made = Score.objects.create(
                 evaluator=evaluator,
@@ -233,12 +232,9 @@ def score_set(
             process,
             "evaluation.scored",
             f"{actor} scored “{criterion.name}”",
-            before=before,
-            after={
-                "submission": submission.public_id,
-                "criterion": criterion.number,
-                "score": str(value),
-            },
+            # No value or reason in the log: even site admins, who can read private events,
+            # are not on the panel. The scores are recorded, in full, with the award.
+            after={"submission": submission.public_id, "criterion": criterion.number},
         )
     return made
 
@@ -280,12 +276,7 @@ def moderate(
             process,
             "evaluation.moderated",
             f"{actor} recorded the agreed score for “{criterion.name}”",
-            after={
-                "submission": submission.public_id,
-                "criterion": criterion.number,
-                "score": str(value),
-                "reason": reason,
-            },
+            after={"submission": submission.public_id, "criterion": criterion.number},
         )
     return moderation
 
@@ -415,6 +406,24 @@ def award(
                 "rationale": rationale,
                 "below_top_reason": made.below_top_reason,
                 "totals": {r.submission.organisation.name: str(r.total.total) for r in rows},
+                "scores": [
+                    {
+                        "organisation": r.submission.organisation.name,
+                        "criterion": c.criterion.name,
+                        "agreed": str(c.agreed),
+                        "moderation": c.moderation.reason if c.moderation else "",
+                        "by_evaluator": [
+                            {
+                                "evaluator": str(x.evaluator.user),
+                                "score": str(x.score),
+                                "justification": x.justification,
+                            }
+                            for x in c.scores
+                        ],
+                    }
+                    for r in rows
+                    for c in r.criteria
+                ],
             },
         )
         _debrief_bidders(process, rows)
