@@ -113,3 +113,32 @@ class AwardForm(forms.Form):
         ]
         self.fields["submission"].error_messages["required"] = "Choose the winning submission"
         self.fields["rationale"].error_messages["required"] = "Give the rationale"
+
+
+class GateForm(forms.Form):
+    """One continue-or-stop choice and reason per supplier in the phase."""
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refs = []
+        for row in rows:
+            ref, name = row.submission.public_id, row.submission.organisation.name
+            total = row.total.total
+            score = f" (scored {total} of 100)" if total is not None else ""
+            self.refs.append(ref)
+            self.fields[f"decision_{ref}"] = forms.ChoiceField(
+                label=f"{name}{score}",
+                choices=[("continue", "Continue to the next phase"), ("stop", "Stop")],
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Decide whether {name} continues or stops"},
+            )
+            self.fields[f"reason_{ref}"] = forms.CharField(
+                label=f"Why, for {name}, against the phase's success and kill criteria",
+                max_length=LIMITS["reason"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={"required": f"Give the reason for {name}"},
+            )
+
+    def decisions(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {ref: (data[f"decision_{ref}"], data[f"reason_{ref}"]) for ref in self.refs}

@@ -169,3 +169,32 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"Award of {self.process}"
+
+
+class GateDecision(models.Model):
+    """At a staged competition's stage gate: continue or stop, per supplier, with the reason
+    judged against the phase's published success and kill criteria. Stopping is a normal,
+    public outcome."""
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", "Continue to the next phase"
+        STOP = "stop", "Stop"
+
+    phase = models.ForeignKey(
+        "processes.Phase", on_delete=models.PROTECT, related_name="gate_decisions"
+    )
+    submission = models.OneToOneField(
+        Submission, on_delete=models.PROTECT, related_name="gate_decision"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["phase", "decision", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.submission.organisation}"

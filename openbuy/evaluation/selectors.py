@@ -21,6 +21,7 @@ from openbuy.evaluation.models import (
     Award,
     Declaration,
     Evaluator,
+    GateDecision,
     Moderation,
     Score,
     Unblinding,
@@ -35,13 +36,16 @@ def evaluator_of(user, process: Process) -> Evaluator | None:
     return Evaluator.objects.filter(process=process, user=user).first()
 
 
-def scores_public(process: Process) -> bool:
-    """Scores, reasons and the ranking are published with the award."""
-    return process.state == Process.State.AWARDED
+def scores_public(process: Process, phase: Phase | None = None) -> bool:
+    """Scores, reasons and the ranking are published with the award — and a phase's, with its
+    stage gate decision."""
+    if process.state == Process.State.AWARDED:
+        return True
+    return phase is not None and GateDecision.objects.filter(phase=phase).exists()
 
 
-def may_see_scores(viewer, process: Process) -> bool:
-    return scores_public(process) or can(viewer, "evaluation.see_scores", process)
+def may_see_scores(viewer, process: Process, phase: Phase | None = None) -> bool:
+    return scores_public(process, phase) or can(viewer, "evaluation.see_scores", process)
 
 
 def panel(viewer, process: Process) -> list[Evaluator]:
@@ -164,7 +168,7 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
     spread, whether it is a disagreement still to moderate, the agreed score; the price score by
     formula; the weighted total (missing while anything is unagreed); the ranking."""
     process = phase.process
-    if not may_see_scores(viewer, process):
+    if not may_see_scores(viewer, process, phase):
         raise PermissionDenied("Scores stay with the panel until the award is published.")
     criteria = list(process.criteria.all())
     submissions = list(
@@ -259,15 +263,38 @@ def related_block(process, user):
             for a in awards_of(process)
         ]
         links.append(("Scores and reasons", reverse("evaluation:results", args=[process.pk])))
-        return Related(heading="Award", links=links)
+        return Related(heading="Award", links=links + _gate_links(process))
+    gates = _gate_links(process)
     if user is None or not can(user, "evaluation.see_scores", process):
-        return None
+        return Related(heading="Stage gates", links=gates) if gates else None
     links = [("Evaluation panel", reverse("evaluation:panel", args=[process.pk]))]
     actions = []
     if can(user, "evaluation.run", process):
         links.append(("Scores and moderation", reverse("evaluation:results", args=[process.pk])))
-        actions.append(("Award", reverse("evaluation:award", args=[process.pk])))
-    return Related(heading="Evaluation", links=links, actions=actions)
+        last = not process.phases.filter(number__gt=process.phase.number).exists()
+        if last:
+            actions.append(("Award", reverse("evaluation:award", args=[process.pk])))
+        elif not GateDecision.objects.filter(phase=process.phase).exists():
+            actions.append(("Decide the stage gate", reverse("evaluation:gate", args=[process.pk])))
+    return Related(heading="Evaluation", links=links + gates, actions=actions)
+
+
+def _gate_links(process) -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    numbers = (
+        GateDecision.objects.filter(phase__process=process)
+        .values_list("phase__number", flat=True)
+        .distinct()
+        .order_by("phase__number")
+    )
+    return [
+        (
+            f"Stage gate after phase {n}",
+            reverse("evaluation:gate_outcome", args=[process.pk, n]),
+        )
+        for n in numbers
+    ]
 
 
 def debrief(submission: Submission) -> tuple[SubmissionResult, SubmissionResult | None, list]:
@@ -282,3 +309,12 @@ def debrief(submission: Submission) -> tuple[SubmissionResult, SubmissionResult 
     winners = {a.submission_id for a in awards if a.lot_id == submission.lot_id}
     winner = next((r for r in rows if r.submission.pk in winners), None)
     return mine, winner, awards
+
+
+def gate_of(phase: Phase) -> list[GateDecision]:
+    """A phase's stage gate decisions: public from the moment they are made."""
+    return list(
+        GateDecision.objects.filter(phase=phase)
+        .select_related("submission__organisation", "decided_by")
+        .order_by("decision", "submission__organisation__name")
+    )

@@ -26,6 +26,7 @@ from openbuy.evaluation.models import (
     Award,
     Declaration,
     Evaluator,
+    GateDecision,
     Moderation,
     Score,
     Unblinding,
@@ -461,3 +462,102 @@ def _debrief_bidders(process: Process, rows) -> None:
 
 def _send_later(subject: str, body: str, to: list[str]) -> None:
     transaction.on_commit(lambda: send_email.enqueue(subject=subject, body=body, to=to))
+
+
+# --- stage gates ----------------------------------------------------------------------------
+
+
+def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str, str]]) -> list:
+    """Decide the stage gate after a phase: ``{submission public id: (decision, reason)}`` for
+    every opened submission. Those continuing are invited to the next phase (up to the number it
+    takes forward); those stopped are stopped, publicly, with the reason. If nobody continues,
+    the process ends there — unsuccessful, which at a stage gate is a normal outcome."""
+    from openbuy.evaluation import selectors
+    from openbuy.processes import services as process_services
+    from openbuy.processes.models import ProcessEvent
+
+    _require_runner(actor, process)
+    with transaction.atomic():
+        process = lock(process)
+        _in_evaluation(process)
+        phase = process.phase
+        if not process.phases.filter(number=phase.number + 1).exists():
+            raise ValidationError("The last phase ends with an award, not a stage gate.")
+        if GateDecision.objects.filter(phase=phase).exists():
+            raise ValidationError("This stage gate has already been decided.")
+        rows = selectors.results(actor, phase)
+        errors = {}
+        made = []
+        for row in rows:
+            ref = row.submission.public_id
+            decision, reason = decisions.get(ref, ("", ""))
+            reason = str(reason or "").strip()[: LIMITS["reason"]]
+            if decision not in GateDecision.Decision.values:
+                errors[f"decision_{ref}"] = (
+                    f"Decide whether {row.submission.organisation} continues or stops"
+                )
+            elif not reason:
+                errors[f"reason_{ref}"] = (
+                    f"Give the reason for {row.submission.organisation}, against the phase's "
+                    "success and kill criteria"
+                )
+            else:
+                made.append((row.submission, decision, reason))
+        if errors:
+            raise ValidationError(errors)
+        if not made:
+            raise ValidationError("No submissions were opened in this phase.")
+        now = clock.now()
+        decided = [
+            GateDecision.objects.create(
+                phase=phase,
+                submission=submission,
+                decision=decision,
+                reason=reason,
+                decided_by=actor,
+                decided_at=now,
+            )
+            for submission, decision, reason in made
+        ]
+        going = [d.submission.organisation for d in decided if d.decision == "continue"]
+        stopped = [d for d in decided if d.decision == "stop"]
+        for d in stopped:
+            price = (d.submission.opened or {}).get("price")
+            cost = f" at {process.currency} {Decimal(str(price)):,.2f}" if price else ""
+            ProcessEvent.objects.create(
+                process=process,
+                kind=ProcessEvent.Kind.GATE,
+                at=now,
+                actor=actor,
+                summary=f"{d.submission.organisation} stopped after phase {phase.number}{cost}: "
+                f"{d.reason}",
+                note=d.reason,
+            )
+        audit.record(
+            actor=actor,
+            action="evaluation.gate_decided",
+            obj=process,
+            organisation_id=process.organisation_id,
+            summary=f"{actor} decided the gate after phase {phase.number} of “{process.title}”: "
+            f"{len(going)} continue, {len(stopped)} stop",
+            after={
+                "phase": phase.number,
+                "decisions": [
+                    {
+                        "organisation": d.submission.organisation.name,
+                        "decision": d.decision,
+                        "reason": d.reason,
+                    }
+                    for d in decided
+                ],
+            },
+        )
+        if going:
+            process_services.invite(actor=actor, process=process, organisations=going)
+        else:
+            process_services.process_unsuccessful(
+                actor=actor,
+                process=process,
+                reason=f"Stopped at the gate after phase {phase.number}: no supplier continues.",
+            )
+    return decided

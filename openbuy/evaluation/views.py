@@ -207,13 +207,26 @@ def evaluate(request, pk: int, ref: str):
 
 
 def results(request, pk: int):
-    process = _process(request, pk)
+    """A phase's scores (``?phase=N``, the current one by default): for the panel while it
+    works, for everyone once the phase's gate is decided or the process is awarded."""
+    process = _visible(request, pk)
+    number = request.GET.get("phase", "")
+    phase = (
+        process.phases.filter(number=int(number)).first()
+        if number.isdigit() and len(number) < 4
+        else process.phase
+    )
+    if phase is None:
+        raise Http404
+    if not selectors.may_see_scores(request.user, process, phase):
+        raise PermissionDenied
     return render(
         request,
         "evaluation/results.html",
         {
             "process": process,
-            "results": selectors.results(request.user, process.phase),
+            "phase": phase,
+            "results": selectors.results(request.user, phase),
             "runs": can(request.user, "evaluation.run", process),
             "limit": services.disagreement_range(),
             "criteria": list(process.criteria.all()),
@@ -326,4 +339,39 @@ def debrief(request, pk: int, ref: str):
         request,
         "evaluation/debrief.html",
         {"process": process, "mine": mine, "winner": winner, "awards": awards},
+    )
+
+
+@login_required
+def gate(request, pk: int):
+    """The buyer decides, per supplier, continue or stop, against the phase's criteria."""
+    process = _process(request, pk)
+    if not can(request.user, "evaluation.run", process):
+        raise PermissionDenied
+    phase = process.phase
+    rows = selectors.results(request.user, phase)
+    form = f.GateForm(_posted(request), rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.gate_decide(actor=request.user, process=process, decisions=form.decisions())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "The stage gate is decided and published.")
+            return redirect("evaluation:gate_outcome", pk=process.pk, number=phase.number)
+    return render(
+        request, "evaluation/gate.html", {"process": process, "phase": phase, "form": form}
+    )
+
+
+def gate_outcome(request, pk: int, number: int):
+    process = _visible(request, pk)
+    phase = get_object_or_404(process.phases, number=number)
+    decisions = selectors.gate_of(phase)
+    if not decisions:
+        raise Http404
+    return render(
+        request,
+        "evaluation/gate_outcome.html",
+        {"process": process, "phase": phase, "decisions": decisions},
     )

@@ -222,6 +222,7 @@ class ProcessEvent(models.Model):
         OPENED = "opened", "Submissions opened"
         INVITED = "invited", "Suppliers invited forward"
         REPLANNED = "replanned", "Phase replanned"
+        GATE = "gate", "Stage gate decided"
         NEXT_PHASE = "next_phase", "Next phase started"
         UNSUCCESSFUL = "unsuccessful", "Closed without an award"
         CANCELLED = "cancelled", "Cancelled"
