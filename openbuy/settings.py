@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "openbuy.specifications",
     "openbuy.processes",
     "openbuy.evaluation",
+    "openbuy.contracts",
     "openbuy.pages",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence

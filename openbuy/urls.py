@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("openbuy.specifications.urls")),
     path("", include("openbuy.processes.urls")),
     path("", include("openbuy.evaluation.urls")),
+    path("", include("openbuy.contracts.urls")),
     path("account/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("healthz", page_views.healthz, name="healthz"),

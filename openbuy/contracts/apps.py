@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    name = "openbuy.contracts"
+    label = "contracts"
+    verbose_name = "Contracts and delivery"
+
+    def ready(self) -> None:
+        from openbuy.contracts.selectors import related_block
+        from openbuy.processes.models import Process
+        from openbuy.ui import related
+
+        related.register(Process, related_block)
