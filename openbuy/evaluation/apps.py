@@ -12,3 +12,8 @@ class EvaluationConfig(AppConfig):
         from openbuy.ui import related
 
         related.register(Process, related_block)
+
+        from openbuy.accounts.models import Organisation
+        from openbuy.evaluation.selectors import organisation_block
+
+        related.register(Organisation, organisation_block)

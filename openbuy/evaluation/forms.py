@@ -142,3 +142,35 @@ class GateForm(forms.Form):
     def decisions(self) -> dict[str, tuple[str, str]]:
         data = self.cleaned_data
         return {ref: (data[f"decision_{ref}"], data[f"reason_{ref}"]) for ref in self.refs}
+
+
+MARKS = [
+    (str(n), label)
+    for n, label in ((5, "5: excellent"), (4, "4"), (3, "3"), (2, "2"), (1, "1: poor"))
+]
+
+
+class RatingForm(forms.Form):
+    clarity = forms.ChoiceField(
+        label="How clear was the specification?", choices=MARKS, widget=forms.RadioSelect
+    )
+    answers = forms.ChoiceField(
+        label="How useful were the answers to questions?", choices=MARKS, widget=forms.RadioSelect
+    )
+    debrief = forms.ChoiceField(
+        label="How useful was the debrief?", choices=MARKS, widget=forms.RadioSelect
+    )
+    timeliness = forms.ChoiceField(
+        label="How reasonable was the time to a decision?", choices=MARKS, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="Anything else (public)",
+        required=False,
+        max_length=LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("clarity", "answers", "debrief", "timeliness"):
+            self.fields[name].error_messages["required"] = "Choose a mark from 1 to 5"

@@ -198,3 +198,40 @@ class GateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: {self.submission.organisation}"
+
+
+class Rating(models.Model):
+    """A bidder rates the buyer after the award: how clear the specification was, how useful
+    the answers to questions, the debrief, and the time to a decision (1 to 5 each)."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="ratings")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="ratings_given"
+    )
+    clarity = models.PositiveSmallIntegerField()
+    answers = models.PositiveSmallIntegerField()
+    debrief = models.PositiveSmallIntegerField()
+    timeliness = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-rated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "organisation"], name="rating_once_per_bidder"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
+                    name=f"rating_{field}_1_to_5",
+                )
+                for field in ("clarity", "answers", "debrief", "timeliness")
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return f"Rating of {self.process} by {self.organisation}"

@@ -228,12 +228,31 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
             SubmissionResult(submission, rows, price_scores.get(submission.public_id), total, None)
         )
     places = {p.key: p for p in scoring.rank(totals)}
+    withheld = _withheld(viewer, process, phase)
     return [
         SubmissionResult(
             r.submission, r.criteria, r.price_score, r.total, places.get(r.submission.public_id)
         )
         for r in made
+        if r.submission.pk not in withheld
     ]
+
+
+def _withheld(viewer, process: Process, phase: Phase) -> set[int]:
+    """Before the scores are public, an evaluator who does not run the panel sees its scores
+    only for the submissions they declared no conflict with: a declared conflict takes them off
+    a submission, and nobody reads the panel's reasons before declaring."""
+    if viewer is None or scores_public(process, phase) or can(viewer, "evaluation.run", process):
+        return set()
+    evaluator = evaluator_of(viewer, process)
+    cleared = set(
+        Declaration.objects.filter(
+            evaluator=evaluator, submission__phase=phase, has_conflict=False
+        ).values_list("submission_id", flat=True)
+    )
+    return set(
+        Submission.objects.filter(phase=phase).exclude(pk__in=cleared).values_list("pk", flat=True)
+    )
 
 
 def awards_of(process: Process) -> list[Award]:
@@ -317,4 +336,43 @@ def gate_of(phase: Phase) -> list[GateDecision]:
         GateDecision.objects.filter(phase=phase)
         .select_related("submission__organisation", "decided_by")
         .order_by("decision", "submission__organisation__name")
+    )
+
+
+def buyer_ratings(organisation) -> dict | None:
+    """The averages of bidders' ratings of a buyer, and how many there are."""
+    from django.db.models import Avg, Count
+
+    from openbuy.evaluation.models import Rating
+
+    found = Rating.objects.filter(process__organisation=organisation).aggregate(
+        count=Count("id"),
+        clarity=Avg("clarity"),
+        answers=Avg("answers"),
+        debrief=Avg("debrief"),
+        timeliness=Avg("timeliness"),
+    )
+    return found if found["count"] else None
+
+
+def organisation_block(organisation, user):
+    """For a buyer's page: what bidders say about how it runs competitions."""
+    from openbuy.ui.related import Related
+
+    if organisation.kind != "buyer":
+        return None
+    found = buyer_ratings(organisation)
+    if found is None:
+        return None
+    labels = {
+        "clarity": "Clarity of specifications",
+        "answers": "Usefulness of answers to questions",
+        "debrief": "Debriefs",
+        "timeliness": "Time to a decision",
+    }
+    count = found["count"]
+    return Related(
+        heading="How bidders rate its competitions",
+        lines=[f"{label}: {found[key]:.1f} out of 5" for key, label in labels.items()]
+        + [f"From {count} bidder{'s' if count != 1 else ''}"],
     )

@@ -561,3 +561,52 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                 reason=f"Stopped at the gate after phase {phase.number}: no supplier continues.",
             )
     return decided
+
+
+# --- bidders rate the buyer ------------------------------------------------------------------
+
+RATED = ("clarity", "answers", "debrief", "timeliness")
+
+
+def rate(*, actor: User, process: Process, organisation, marks: dict, comment: str = ""):
+    """A bidder's rating of how the buyer ran the process, once, after the award."""
+    from openbuy.evaluation.models import Rating
+
+    if not can(actor, "processes.submit_for", organisation):
+        raise PermissionDenied(f"Only supplier staff of {organisation} can rate for it.")
+    if process.state != Process.State.AWARDED:
+        raise ValidationError("Bidders rate the buyer once the award is published.")
+    if not Submission.objects.filter(
+        phase__process=process, organisation=organisation, opened__isnull=False
+    ).exists():
+        raise PermissionDenied(f"{organisation} did not bid for this process.")
+    clean = {}
+    for field in RATED:
+        try:
+            value = int(marks.get(field))
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 5:
+            raise ValidationError({field: "Choose from 1 (poor) to 5 (excellent)"})
+        clean[field] = value
+    try:
+        with transaction.atomic():
+            made = Rating.objects.create(
+                process=process,
+                organisation=organisation,
+                comment=str(comment or "").strip()[: LIMITS["reason"]],
+                rated_by=actor,
+                rated_at=clock.now(),
+                **clean,
+            )
+            audit.record(
+                actor=actor,
+                action="evaluation.rated",
+                obj=process,
+                organisation_id=process.organisation_id,
+                summary=f"{organisation} rated how {process.organisation} ran “{process.title}”",
+                after=clean,
+            )
+    except IntegrityError:
+        raise ValidationError(f"{organisation} has already rated this process.") from None
+    return made

@@ -23,5 +23,6 @@ urlpatterns = [
     path("processes/<id:pk>/gates/<int:number>/", views.gate_outcome, name="gate_outcome"),
     path("processes/<id:pk>/award/", views.award_notice, name="award_notice"),
     path("processes/<id:pk>/debriefs/<slug:ref>/", views.debrief, name="debrief"),
+    path("processes/<id:pk>/rate/", views.rate, name="rate"),
     path("processes/<id:pk>/evaluation/<slug:ref>/", views.evaluate, name="evaluate"),
 ]

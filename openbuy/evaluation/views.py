@@ -375,3 +375,47 @@ def gate_outcome(request, pk: int, number: int):
         "evaluation/gate_outcome.html",
         {"process": process, "phase": phase, "decisions": decisions},
     )
+
+
+@login_required
+def rate(request, pk: int):
+    """A bidder rates how the buyer ran the process, after the award."""
+    from openbuy.processes import selectors as process_selectors_
+
+    process = _visible(request, pk)
+    bidders = {
+        s.organisation_id: s.organisation
+        for s in Submission.objects.filter(
+            phase__process=process, opened__isnull=False
+        ).select_related("organisation")
+    }
+    mine = [o for o in process_selectors_.supplier_organisations(request.user) if o.pk in bidders]
+    if not mine or not selectors.scores_public(process):
+        raise PermissionDenied
+    form = f.RatingForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rate(
+                actor=request.user,
+                process=process,
+                organisation=mine[0],
+                marks=form.cleaned_data,
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Thank you: your rating is published with the buyer's.")
+            return redirect("evaluation:award_notice", pk=process.pk)
+    return render(
+        request,
+        "processes/form.html",
+        {
+            "form": form,
+            "process": process,
+            "heading": f"Rate how {process.organisation} ran this",
+            "intro": f"For {mine[0].name}. Averages are public on the buyer's page, so other "
+            "suppliers know what to expect.",
+            "button": "Send the rating",
+        },
+    )

@@ -21,6 +21,7 @@ class Related:
     heading: str
     links: list[tuple[str, str]] = field(default_factory=list)  # (text, url)
     actions: list[tuple[str, str]] = field(default_factory=list)  # (button text, url)
+    lines: list[str] = field(default_factory=list)  # plain facts, shown as a list
 
 
 Provider = Callable[[Model, object], Related | None]
@@ -35,6 +36,6 @@ def for_object(obj: Model, user) -> list[Related]:
     blocks = []
     for provider in _PROVIDERS.get(obj._meta.label_lower, []):
         block = provider(obj, user)
-        if block is not None and (block.links or block.actions):
+        if block is not None and (block.links or block.actions or block.lines):
             blocks.append(block)
     return blocks

@@ -169,3 +169,55 @@ def test_the_database_refuses_a_second_award(personas, opened, scored):
             decided_by=personas["buyer"],
             standstill_ends=made.standstill_ends,
         )
+
+
+def test_bidders_rate_the_buyer_after_the_award_and_the_averages_are_public(
+    client, personas, opened, scored
+):
+    sam_sub, _ = scored
+    marks = {"clarity": "4", "answers": "5", "debrief": "3", "timeliness": "2"}
+    with pytest.raises(ValidationError, match="once the award is published"):
+        services.rate(
+            actor=personas["supplier"], process=opened, organisation=personas["coop"], marks=marks
+        )
+    services.award(actor=personas["buyer"], process=opened, submission=sam_sub, rationale="Best.")
+    opened.refresh_from_db()
+    for who, organisation in (("resident", "coop"), ("other_buyer", "trust")):
+        with pytest.raises(PermissionDenied):
+            services.rate(
+                actor=personas[who],
+                process=opened,
+                organisation=personas[organisation],
+                marks=marks,
+            )
+    with pytest.raises(ValidationError) as refused:
+        services.rate(
+            actor=personas["supplier"],
+            process=opened,
+            organisation=personas["coop"],
+            marks={**marks, "debrief": "9"},
+        )
+    assert "debrief" in refused.value.message_dict
+    services.rate(
+        actor=personas["supplier"],
+        process=opened,
+        organisation=personas["coop"],
+        marks=marks,
+        comment="Clear brief.",
+    )
+    services.rate(
+        actor=personas["rival"],
+        process=opened,
+        organisation=personas["bigco"],
+        marks={"clarity": "2", "answers": "3", "debrief": "5", "timeliness": "4"},
+    )
+    with pytest.raises(ValidationError, match="already rated"):
+        services.rate(
+            actor=personas["supplier"], process=opened, organisation=personas["coop"], marks=marks
+        )
+    found = selectors.buyer_ratings(personas["council"])
+    assert found["count"] == 2 and found["clarity"] == 3 and found["debrief"] == 4
+    page = client.get(f"/organisations/{personas['council'].slug}/").content.decode()
+    assert "Clarity of specifications: 3.0 out of 5" in page and "From 2 bidders" in page
+    client.force_login(personas["supplier"])
+    assert client.get(f"/processes/{opened.pk}/rate/").status_code == 200
