@@ -93,6 +93,7 @@ def _register_routers() -> None:
     from openbuy.accounts.api import router as accounts_router
     from openbuy.audit.api import router as audit_router
     from openbuy.discussion.api import router as discussion_router
+    from openbuy.evaluation.api import router as evaluation_router
     from openbuy.needs.api import router as needs_router
     from openbuy.processes.api import router as processes_router
     from openbuy.specifications.api import router as specifications_router
@@ -103,6 +104,7 @@ def _register_routers() -> None:
     api.add_router("/", specifications_router)
     api.add_router("/", discussion_router)
     api.add_router("/", processes_router)
+    api.add_router("/", evaluation_router)
 
 
 _register_routers()

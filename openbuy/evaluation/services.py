@@ -36,7 +36,7 @@ from openbuy.processes.models import Criterion, Process, Submission
 from openbuy.processes.services import lock
 from openbuy.tasks import send_email
 
-LIMITS = {"details": 2_000, "justification": 5_000, "reason": 2_000}
+LIMITS = {"details": 2_000, "justification": 5_000, "reason": 2_000, "rationale": 2_000}
 
 
 def scale_max() -> Decimal:
@@ -183,7 +183,7 @@ def _number(value, field: str) -> Decimal:
     top = scale_max()
     if not number.is_finite() or not Decimal(0) <= number <= top:
         raise ValidationError({field: f"Enter a score from 0 to {top}"})
-    if number != number.quantize(Decimal("0.5")):
+    if (number * 2) % 1 != 0:
         raise ValidationError({field: "Score in whole or half points"})
     return number
 
@@ -329,7 +329,7 @@ def award(
     from openbuy.evaluation import selectors
 
     _require_runner(actor, process)
-    rationale = _text(rationale, "reason", label="rationale")
+    rationale = _text(rationale, "rationale", label="rationale")
     below_top_reason = str(below_top_reason or "").strip()[: LIMITS["reason"]]
     with transaction.atomic():
         process = lock(process)
@@ -580,11 +580,11 @@ def rate(*, actor: User, process: Process, organisation, marks: dict, comment: s
         phase__process=process, organisation=organisation, opened__isnull=False
     ).exists():
         raise PermissionDenied(f"{organisation} did not bid for this process.")
-    clean = {}
+    clean: dict[str, int] = {}
     for field in RATED:
         try:
-            value = int(marks.get(field))
-        except (TypeError, ValueError):
+            value = int(str(marks.get(field, "")))
+        except ValueError:
             value = 0
         if not 1 <= value <= 5:
             raise ValidationError({field: "Choose from 1 (poor) to 5 (excellent)"})
