@@ -67,8 +67,9 @@ class Assignment:
 
 
 def assignments(evaluator: Evaluator, phase: Phase) -> list[Assignment]:
-    """The opened submissions of a phase, each with the evaluator's declaration (if made).
-    Suppliers are shown by a neutral label, not by name, until the evaluator has declared."""
+    """The opened submissions of a phase, each with the evaluator's declaration (if made). The
+    evaluator sees the supplier's name (to judge a conflict) but not its answers until they
+    declare no conflict with it."""
     submissions = list(
         Submission.objects.filter(phase=phase, opened__isnull=False)
         .select_related("organisation", "lot")
