@@ -318,16 +318,26 @@ def _gate_links(process) -> list[tuple[str, str]]:
 
 
 def debrief(submission: Submission) -> tuple[SubmissionResult, SubmissionResult | None, list]:
-    """A bidder's debrief, public once awarded: its own scores and reasons per criterion, the
-    winning submission's, and the award(s)."""
+    """A bidder's debrief, public once its phase's scores are (at the award, or at the stage
+    gate that stopped it): its own scores and reasons per criterion, the scores it is compared
+    with — the winner's, or at a gate the best of those who continued — and the award(s)."""
     process = submission.phase.process
-    if not scores_public(process):
-        raise PermissionDenied("Debriefs are published with the award.")
+    if not scores_public(process, submission.phase):
+        raise PermissionDenied("Debriefs are published with the award or the stage gate.")
     rows = results(None, submission.phase)
     mine = next(r for r in rows if r.submission.pk == submission.pk)
     awards = awards_of(process)
     winners = {a.submission_id for a in awards if a.lot_id == submission.lot_id}
     winner = next((r for r in rows if r.submission.pk in winners), None)
+    if winner is None:
+        going = set(
+            GateDecision.objects.filter(
+                phase=submission.phase, decision=GateDecision.Decision.CONTINUE
+            ).values_list("submission_id", flat=True)
+        )
+        ahead = [r for r in rows if r.submission.pk in going]
+        ahead.sort(key=lambda r: (r.place.position or 10**6) if r.place else 10**6)
+        winner = ahead[0] if ahead else None
     return mine, winner, awards
 
 
@@ -377,3 +387,14 @@ def organisation_block(organisation, user):
         lines=[f"{label}: {found[key]:.1f} out of 5" for key, label in labels.items()]
         + [f"From {count} bidder{'s' if count != 1 else ''}"],
     )
+
+
+def debriefs_of(process: Process) -> list[Submission]:
+    """Every bidder with a published debrief: all phases whose scores are public."""
+    return [
+        s
+        for s in Submission.objects.filter(phase__process=process, opened__isnull=False)
+        .select_related("organisation", "lot", "phase")
+        .order_by("phase__number", "organisation__name")
+        if scores_public(process, s.phase)
+    ]

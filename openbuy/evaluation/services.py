@@ -431,7 +431,7 @@ def award(
     return made
 
 
-def _debrief_bidders(process: Process, rows) -> None:
+def _debrief_bidders(process: Process, rows, *, moment: str = "was awarded") -> None:
     """Tell every bidder, in the site and by email, that its debrief is ready."""
     for row in rows:
         submission = row.submission
@@ -444,7 +444,7 @@ def _debrief_bidders(process: Process, rows) -> None:
         link = reverse("evaluation:debrief", args=[process.pk, submission.public_id])
         notifications.notify(
             user_ids=people,
-            message=f"“{process.title}” was awarded: your debrief, with your scores and the "
+            message=f"“{process.title}” {moment}: your debrief, with your scores and the "
             "reasons, is ready",
             url=link,
         )
@@ -453,7 +453,7 @@ def _debrief_bidders(process: Process, rows) -> None:
         )
         if emails:
             body = (
-                f"“{process.title}” has been awarded.\n\n"
+                f"“{process.title}” {moment}.\n\n"
                 f"Your debrief — your scores and the evaluators' reasons for each criterion, the "
                 f"winning scores and why the award was made — is at\n{settings.SITE_URL}{link}\n"
             )
@@ -551,6 +551,12 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                     for d in decided
                 ],
             },
+        )
+        # Those stopped get their debrief now: the phase's scores are public with the gate.
+        _debrief_bidders(
+            process,
+            [r for r in rows if r.submission.pk in {d.submission_id for d in stopped}],
+            moment=f"reached its stage gate after phase {phase.number}",
         )
         if going:
             process_services.invite(actor=actor, process=process, organisations=going)

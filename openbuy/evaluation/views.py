@@ -324,16 +324,16 @@ def award_notice(request, pk: int):
         {
             "process": process,
             "awards": awards,
-            "bidders": [r.submission for r in selectors.results(request.user, process.phase)],
+            "bidders": selectors.debriefs_of(process),
         },
     )
 
 
 def debrief(request, pk: int, ref: str):
     process = _visible(request, pk)
-    if not selectors.scores_public(process):
-        raise Http404
     submission = _submission(process, ref)
+    if not selectors.scores_public(process, submission.phase):
+        raise Http404
     mine, winner, awards = selectors.debrief(submission)
     return render(
         request,

@@ -145,3 +145,22 @@ def test_the_gate_page_records_the_decisions(client, personas, staged):
     )
     assert response.status_code == 302
     assert GateDecision.objects.count() == 2
+
+
+def test_a_supplier_stopped_at_the_gate_gets_its_debrief_then(
+    client, personas, staged, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    coop, bigco = _refs(staged, personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.gate_decide(
+            actor=personas["buyer"],
+            process=staged,
+            decisions={coop: ("continue", "Works."), bigco: ("stop", "Needs stairs.")},
+        )
+    assert [m.to for m in mail.outbox] == [["rhys@example.org"]]
+    assert "reached its stage gate after phase 1" in mail.outbox[0].body
+    page = client.get(f"/processes/{staged.pk}/debriefs/{bigco}/").content.decode()
+    assert "Debrief for Northgate Systems plc" in page and "GATEMARK by evaluator" in page
+    assert "Best score taken forward" in page
