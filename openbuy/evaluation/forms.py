@@ -174,3 +174,42 @@ class RatingForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("clarity", "answers", "debrief", "timeliness"):
             self.fields[name].error_messages["required"] = "Choose a mark from 1 to 5"
+
+
+class PrizesForm(forms.Form):
+    """An amount and a reason per entry, ranked; the entries given an amount win, in order."""
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refs = []
+        for row in rows:
+            ref, name = row.submission.public_id, row.submission.organisation.name
+            self.refs.append(ref)
+            total = row.total.total
+            scored = f" (scored {total} of 100)" if total is not None else ""
+            self.fields[f"amount_{ref}"] = forms.CharField(
+                label=f"Prize for {name}{scored}",
+                required=False,
+                max_length=20,
+                help_text="Leave empty for no prize.",
+                widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+            )
+            self.fields[f"reason_{ref}"] = forms.CharField(
+                label=f"Why {name} wins it",
+                required=False,
+                max_length=LIMITS["reason"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def prizes(self, submissions: dict) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "submission": submissions[ref],
+                "amount": data[f"amount_{ref}"],
+                "reason": data[f"reason_{ref}"],
+                "ref": ref,
+            }
+            for ref in self.refs
+            if data.get(f"amount_{ref}")
+        ]

@@ -235,3 +235,28 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"Rating of {self.process} by {self.organisation}"
+
+
+class Prize(models.Model):
+    """A challenge's prize: the winners (several, by place) and what each receives. The
+    judges' rubric scores stay with them, public from the moment the prizes are."""
+
+    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="prizes")
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="prize")
+    place = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["process", "place", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="prize_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Prize {self.place} of {self.process}"

@@ -281,6 +281,12 @@ def related_block(process, user):
                 reverse("evaluation:award_notice", args=[process.pk]),
             )
             for a in awards_of(process)
+        ] + [
+            (
+                f"Prize {p.place}: {p.submission.organisation.name}, {p.currency} {p.amount:,.2f}",
+                reverse("evaluation:award_notice", args=[process.pk]),
+            )
+            for p in prizes_of(process)
         ]
         links.append(("Scores and reasons", reverse("evaluation:results", args=[process.pk])))
         return Related(heading="Award", links=links + _gate_links(process))
@@ -292,7 +298,9 @@ def related_block(process, user):
     if can(user, "evaluation.run", process):
         links.append(("Scores and moderation", reverse("evaluation:results", args=[process.pk])))
         last = not process.phases.filter(number__gt=process.phase.number).exists()
-        if last:
+        if last and process.kind == Process.Kind.CHALLENGE:
+            actions.append(("Give the prizes", reverse("evaluation:prizes", args=[process.pk])))
+        elif last:
             actions.append(("Award", reverse("evaluation:award", args=[process.pk])))
         elif not GateDecision.objects.filter(phase=process.phase).exists():
             actions.append(("Decide the stage gate", reverse("evaluation:gate", args=[process.pk])))
@@ -398,3 +406,13 @@ def debriefs_of(process: Process) -> list[Submission]:
         .order_by("phase__number", "organisation__name")
         if scores_public(process, s.phase)
     ]
+
+
+def prizes_of(process: Process) -> list:
+    from openbuy.evaluation.models import Prize
+
+    return list(
+        Prize.objects.filter(process=process)
+        .select_related("submission__organisation")
+        .order_by("place", "id")
+    )

@@ -616,3 +616,101 @@ def rate(*, actor: User, process: Process, organisation, marks: dict, comment: s
     except IntegrityError:
         raise ValidationError(f"{organisation} has already rated this process.") from None
     return made
+
+
+# --- challenge prizes -------------------------------------------------------------------------
+
+
+def prizes_award(*, actor: User, process: Process, prizes: list[dict]) -> list:
+    """End a challenge with its winners: ``[{"submission", "amount", "reason"}]`` in order of
+    place. Every entry must be fully scored; the prizes may not exceed the prize pool. The
+    judges' scores, the winners and the amounts become public, and every entrant is debriefed."""
+    from openbuy.evaluation import selectors
+    from openbuy.evaluation.models import Prize
+    from openbuy.processes import services as process_services
+
+    _require_runner(actor, process)
+    if process.kind != Process.Kind.CHALLENGE:
+        raise ValidationError("Only a challenge ends with prizes: award a tender instead.")
+    if not prizes:
+        raise ValidationError({"prizes": "Give at least one prize"})
+    with transaction.atomic():
+        process = lock(process)
+        _in_evaluation(process)
+        phase = process.phase
+        if process.phases.filter(number__gt=phase.number).exists():
+            raise ValidationError("Prizes are given at the last phase.")
+        rows = selectors.results(actor, phase)
+        unscored = [r.submission.organisation.name for r in rows if r.total.total is None]
+        if unscored:
+            raise ValidationError(
+                "Every entry needs an agreed score on every criterion before the prizes. "
+                f"Still to agree: {', '.join(unscored)}."
+            )
+        entries = {r.submission.pk: r.submission for r in rows}
+        clean, seen = [], set()
+        for i, prize in enumerate(prizes):
+            submission = prize.get("submission")
+            if submission is None or submission.pk not in entries or submission.pk in seen:
+                raise ValidationError({f"prizes.{i}.submission": "Choose a different entry"})
+            seen.add(submission.pk)
+            try:
+                amount = Decimal(str(prize.get("amount", "")).replace(",", "").strip())
+            except (InvalidOperation, ValueError):
+                raise ValidationError(
+                    {f"prizes.{i}.amount": "Enter the prize as a number"}
+                ) from None
+            if not amount.is_finite() or amount <= 0 or amount > Decimal("99999999999999"):
+                raise ValidationError({f"prizes.{i}.amount": "Enter a prize above 0"})
+            reason = str(prize.get("reason") or "").strip()[: LIMITS["reason"]]
+            if not reason:
+                raise ValidationError({f"prizes.{i}.reason": "Say why this entry wins a prize"})
+            clean.append((submission, amount.quantize(Decimal("0.01")), reason))
+        total = sum(amount for _, amount, _ in clean)
+        if process.value_amount is not None and total > process.value_amount:
+            raise ValidationError(
+                {
+                    "prizes": f"The prizes add up to {total:,.2f}, more than the prize pool of "
+                    f"{process.value_amount:,.2f}"
+                }
+            )
+        now = clock.now()
+        made = [
+            Prize.objects.create(
+                process=process,
+                submission=submission,
+                place=place,
+                amount=amount,
+                currency=process.currency,
+                reason=reason,
+                decided_by=actor,
+                decided_at=now,
+            )
+            for place, (submission, amount, reason) in enumerate(clean, start=1)
+        ]
+        winners = "; ".join(
+            f"{p.place}. {p.submission.organisation.name} ({p.currency} {p.amount:,.2f})"
+            for p in made
+        )
+        process_services.process_award(actor=actor, process=process, summary=f"Prizes: {winners}")
+        audit.record(
+            actor=actor,
+            action="evaluation.prizes_awarded",
+            obj=process,
+            organisation_id=process.organisation_id,
+            summary=f"{actor} gave the prizes of “{process.title}”: {winners}",
+            after={
+                "prizes": [
+                    {
+                        "place": p.place,
+                        "organisation": p.submission.organisation.name,
+                        "amount": str(p.amount),
+                        "reason": p.reason,
+                    }
+                    for p in made
+                ],
+                "totals": {r.submission.organisation.name: str(r.total.total) for r in rows},
+            },
+        )
+        _debrief_bidders(process, rows, moment="gave its prizes")
+    return made

@@ -19,6 +19,7 @@ urlpatterns = [
         name="moderate",
     ),
     path("processes/<id:pk>/evaluation/award/", views.award, name="award"),
+    path("processes/<id:pk>/evaluation/prizes/", views.prizes, name="prizes"),
     path("processes/<id:pk>/evaluation/gate/", views.gate, name="gate"),
     path("processes/<id:pk>/gates/<int:number>/", views.gate_outcome, name="gate_outcome"),
     path("processes/<id:pk>/award/", views.award_notice, name="award_notice"),

@@ -315,8 +315,10 @@ def award(request, pk: int):
 
 def award_notice(request, pk: int):
     process = _visible(request, pk)
-    awards = selectors.awards_of(process) if selectors.scores_public(process) else []
-    if not awards:
+    public = selectors.scores_public(process)
+    awards = selectors.awards_of(process) if public else []
+    prizes = selectors.prizes_of(process) if public else []
+    if not awards and not prizes:
         raise Http404
     return render(
         request,
@@ -324,6 +326,7 @@ def award_notice(request, pk: int):
         {
             "process": process,
             "awards": awards,
+            "prizes": prizes,
             "bidders": selectors.debriefs_of(process),
         },
     )
@@ -417,5 +420,49 @@ def rate(request, pk: int):
             "intro": f"For {mine[0].name}. Averages are public on the buyer's page, so other "
             "suppliers know what to expect.",
             "button": "Send the rating",
+        },
+    )
+
+
+@login_required
+def prizes(request, pk: int):
+    """The buyer gives a challenge's prizes, entries ranked by their scores."""
+    process = _process(request, pk)
+    if not can(request.user, "evaluation.run", process):
+        raise PermissionDenied
+    rows = selectors.results(request.user, process.phase)
+    rows.sort(key=lambda r: (r.place.position or 10**6) if r.place else 10**6)
+    form = f.PrizesForm(_posted(request), rows=rows)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.prizes({r.submission.public_id: r.submission for r in rows})
+        try:
+            services.prizes_award(actor=request.user, process=process, prizes=chosen)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    parts = field.split(".")
+                    name = field
+                    if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(chosen):
+                        name = f"{parts[2]}_{chosen[int(parts[1])]['ref']}"
+                        name = name.replace("submission_", "amount_")
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request, "Prizes given. The winners, the scores and every debrief are public."
+            )
+            return redirect("evaluation:award_notice", pk=process.pk)
+    return render(
+        request,
+        "processes/form.html",
+        {
+            "form": form,
+            "process": process,
+            "heading": "Give the prizes",
+            "intro": f"The prize pool is {process.currency} {process.value_amount or 0:,.2f}. "
+            "Entries are listed by their scores; places follow this order. Every entry needs "
+            "agreed scores first.",
+            "button": "Give the prizes",
         },
     )
