@@ -92,6 +92,7 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from openbuy.accounts.api import router as accounts_router
     from openbuy.audit.api import router as audit_router
+    from openbuy.contracts.api import router as contracts_router
     from openbuy.discussion.api import router as discussion_router
     from openbuy.evaluation.api import router as evaluation_router
     from openbuy.needs.api import router as needs_router
@@ -105,6 +106,7 @@ def _register_routers() -> None:
     api.add_router("/", discussion_router)
     api.add_router("/", processes_router)
     api.add_router("/", evaluation_router)
+    api.add_router("/", contracts_router)
 
 
 _register_routers()

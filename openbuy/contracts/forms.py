@@ -59,3 +59,7 @@ class TerminateForm(forms.Form):
         max_length=LIMITS["text"],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CompleteForm(forms.Form):
+    """Nothing to fill in: a confirmation."""

@@ -28,7 +28,7 @@ class Money:
 
 def money(contract: Contract) -> Money:
     change = contract.amendments.aggregate(total=Sum("value_change"))["total"] or Decimal(0)
-    return Money(contract.value_amount, change)
+    return Money(contract.value_amount, Decimal(change).quantize(Decimal("0.01")))
 
 
 def contract_for(pk: int) -> Contract | None:

@@ -43,9 +43,10 @@ def _text(value, field: str, *, label: str, limit: str = "text") -> str:
 def _amount(value, field: str, *, signed: bool = False) -> Decimal:
     try:
         amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
+        too_big = not amount.is_finite() or amount > MAX_AMOUNT or amount < -MAX_AMOUNT
+    except (InvalidOperation, ValueError, ArithmeticError):
         raise ValidationError({field: "Enter an amount as a number, like 25000"}) from None
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT or (amount < 0 and not signed):
+    if too_big or (amount < 0 and not signed):
         raise ValidationError({field: "Enter an amount between 0 and 99,999,999,999,999"})
     return amount.quantize(Decimal("0.01"))
 
@@ -87,12 +88,16 @@ def _audit(actor: User, contract: Contract, action: str, summary: str, **changes
 
 def contract_sign(*, actor: User, award: Award, starts_on, ends_on, title: str = "") -> Contract:
     """Sign the contract for an award — never before its standstill period has ended."""
-    process = award.process
+    from openbuy.processes.models import Process
+
+    process = Process.objects.select_related("organisation").get(pk=award.process_id)
     _require_runner(actor, process)
     starts_on, ends_on = _day(starts_on, "starts_on"), _day(ends_on, "ends_on")
     if ends_on < starts_on:
         raise ValidationError({"ends_on": "The contract must end after it starts"})
     title = _text(title or process.title, "title", label="title", limit="title")
+    if process.state != process.State.AWARDED:
+        raise ValidationError("The award is not published yet: every lot must be awarded first.")
     now = clock.now()
     if now < award.standstill_ends:
         raise ValidationError(
@@ -207,6 +212,7 @@ def outcome_add(*, actor: User, contract: Contract, name: str, target, unit: str
     target_value = _amount(target, "target", signed=True)
     with transaction.atomic():
         contract = _locked(contract)
+        _active(contract)  # targets are set while it runs; actuals may come in after it ends
         made = Outcome.objects.create(contract=contract, name=name, unit=unit, target=target_value)
         _audit(
             actor,
@@ -297,4 +303,5 @@ def complete(*, actor: User, contract: Contract) -> Contract:
         contract.ended_at = clock.now()
         contract.save(update_fields=["status", "ended_at"])
         _audit(actor, contract, "contract.completed", f"{actor} marked “{contract.title}” complete")
+        _tell(contract, f"“{contract.title}” is complete", actor)
     return contract

@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("contracts/<id:pk>/amend/", views.amend, name="amend"),
     path("contracts/<id:pk>/terminate/", views.terminate, name="terminate"),
+    path("contracts/<id:pk>/complete/", views.complete, name="complete"),
 ]

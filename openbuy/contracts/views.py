@@ -86,7 +86,7 @@ def sign(request, award_pk: int):
         Award.objects.select_related("process", "submission__organisation"), pk=award_pk
     )
     if not can(request.user, "processes.run", award.process):
-        raise PermissionDenied
+        raise Http404  # the same answer whether or not an unpublished award exists
     form = f.SignForm(_posted(request), initial={"title": award.process.title})
     made = _attempt(
         request,
@@ -197,6 +197,28 @@ def amend(request, pk: int):
     ):
         return redirect("contracts:detail", pk=contract.pk)
     return _page(request, form, contract, "Amend the contract", "Record the amendment")
+
+
+@login_required
+def complete(request, pk: int):
+    contract = _contract(pk)
+    _runner(request, contract)
+    form = f.CompleteForm(_posted(request))
+    if _attempt(
+        request,
+        form,
+        lambda d: services.complete(actor=request.user, contract=contract),
+        "The contract is complete.",
+    ):
+        return redirect("contracts:detail", pk=contract.pk)
+    return _page(
+        request,
+        form,
+        contract,
+        "Mark the contract complete",
+        "Mark it complete",
+        intro="Every milestone must have been accepted.",
+    )
 
 
 @login_required

@@ -177,15 +177,17 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
         .select_related("organisation", "lot")
         .order_by("organisation__name", "id")
     )
+    scores = Score.objects.filter(submission__in=submissions)
+    moderated = Moderation.objects.filter(submission__in=submissions)
+    if _scores_alone(viewer, process, phase):
+        # Evaluators score independently: until the scores are public, one who does not run
+        # the panel sees only their own scores, so nobody anchors on another's.
+        scores = scores.filter(evaluator__user=viewer)
+        moderated = moderated.none()
     all_scores = list(
-        Score.objects.filter(submission__in=submissions)
-        .select_related("evaluator__user")
-        .order_by("evaluator__added_at", "id")
+        scores.select_related("evaluator__user").order_by("evaluator__added_at", "id")
     )
-    moderations = {
-        (m.submission_id, m.criterion_id): m
-        for m in Moderation.objects.filter(submission__in=submissions)
-    }
+    moderations = {(m.submission_id, m.criterion_id): m for m in moderated}
     top = services.scale_max()
     limit = services.disagreement_range()
     prices: dict[str, Decimal] = {}
@@ -237,6 +239,14 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
         for r in made
         if r.submission.pk not in withheld
     ]
+
+
+def _scores_alone(viewer, process: Process, phase: Phase) -> bool:
+    return (
+        viewer is not None
+        and not scores_public(process, phase)
+        and not can(viewer, "evaluation.run", process)
+    )
 
 
 def _withheld(viewer, process: Process, phase: Phase) -> set[int]:

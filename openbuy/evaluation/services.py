@@ -90,6 +90,15 @@ def _opened(submission: Submission) -> None:
         raise PermissionDenied("This submission has not been opened.")
 
 
+def _still_open(process: Process, submission: Submission) -> None:
+    """Scores change only while their phase is being evaluated: not an earlier phase's, and
+    not once its stage gate has published them."""
+    if submission.phase_id != process.current_phase_id:
+        raise ValidationError("This submission belongs to an earlier phase: its scores are final.")
+    if GateDecision.objects.filter(phase_id=submission.phase_id).exists():
+        raise ValidationError("The stage gate has been decided: these scores are final.")
+
+
 def evaluator_add(*, actor: User, process: Process, user: User, kind: str) -> Evaluator:
     """Put someone on the panel: staff of the buying organisation, or an invited expert."""
     _require_runner(actor, process)
@@ -153,6 +162,7 @@ def declare(
     with transaction.atomic():
         process = lock(process)
         _in_evaluation(process)
+        _still_open(process, submission)
         try:
             with transaction.atomic():
                 declaration = Declaration.objects.create(
@@ -203,6 +213,7 @@ def score_set(
     with transaction.atomic():
         process = lock(process)
         _in_evaluation(process)
+        _still_open(process, submission)
         declared = Declaration.objects.filter(evaluator=evaluator, submission=submission).first()
         if declared is None:
             raise PermissionDenied("Declare any conflict of interest before scoring.")
@@ -253,6 +264,7 @@ def moderate(
     with transaction.atomic():
         process = lock(process)
         _in_evaluation(process)
+        _still_open(process, submission)
         given = list(
             Score.objects.filter(submission=submission, criterion=criterion).values_list(
                 "score", flat=True
@@ -391,9 +403,11 @@ def award(
             process_services.process_award(
                 actor=actor,
                 process=process,
-                summary=f"to {organisation.name} ({organisation.get_size_display().lower()}"
-                f"{', social enterprise' if organisation.is_social_enterprise else ''}) for "
-                f"{process.currency} {value:,.2f}: {rationale}",
+                summary=(
+                    f"to {organisation.name} ({organisation.get_size_display().lower()}"
+                    f"{', social enterprise' if organisation.is_social_enterprise else ''}) for "
+                    f"{process.currency} {value:,.2f}: {rationale}"
+                )[:1_900],
             )
         audit.record(
             actor=actor,
@@ -529,8 +543,10 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                 kind=ProcessEvent.Kind.GATE,
                 at=now,
                 actor=actor,
-                summary=f"{d.submission.organisation} stopped after phase {phase.number}{cost}: "
-                f"{d.reason}",
+                summary=(
+                    f"{d.submission.organisation} stopped after phase {phase.number}{cost}: "
+                    f"{d.reason}"
+                )[:500],
                 note=d.reason,
             )
         audit.record(
@@ -692,7 +708,9 @@ def prizes_award(*, actor: User, process: Process, prizes: list[dict]) -> list:
             f"{p.place}. {p.submission.organisation.name} ({p.currency} {p.amount:,.2f})"
             for p in made
         )
-        process_services.process_award(actor=actor, process=process, summary=f"Prizes: {winners}")
+        process_services.process_award(
+            actor=actor, process=process, summary=f"Prizes: {winners}"[:1_900]
+        )
         audit.record(
             actor=actor,
             action="evaluation.prizes_awarded",

@@ -213,7 +213,7 @@ def results(request, pk: int):
     number = request.GET.get("phase", "")
     phase = (
         process.phases.filter(number=int(number)).first()
-        if number.isdigit() and len(number) < 4
+        if number.isascii() and number.isdigit() and len(number) < 4
         else process.phase
     )
     if phase is None:

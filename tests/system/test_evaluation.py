@@ -354,7 +354,7 @@ def test_a_staged_competition_from_phase_1_opening_to_a_phase_2_contract(
         # And each bidder reads its debrief, with its scores and the evaluators' reasons
         sam = person("sam@example.org")
         sam.visit(f"/processes/{process.pk}/award/")
-        click(sam, "link", COOP)
+        click(sam, "link", f"{COOP}, phase 2")
         sam.see_heading(f"Debrief for {COOP}")
         text = main_text(sam)
         assert "Your submission won" in text

@@ -384,11 +384,19 @@ def test_a_disagreement_is_moderated_through_the_api(
     assert response.json()["score"] == "7.00"
     row = next(
         r
-        for r in call("get", results, who="evaluator").json()["items"]
+        for r in call("get", results, who="buyer").json()["items"]
         if r["submission"] == sam_sub.public_id
     )
     q = row["criteria"][0]
     assert q["agreed"] == "7.00" and q["moderation"]["reason"].startswith("We agreed")
+    # An evaluator scores independently: only their own score, no moderation, until public.
+    row = next(
+        r
+        for r in call("get", results, who="evaluator").json()["items"]
+        if r["submission"] == sam_sub.public_id
+    )
+    assert row["criteria"][0]["moderation"] is None
+    assert len(row["criteria"][0]["scores"]) == 1
     assert Moderation.objects.count() == 1
 
 

@@ -161,10 +161,11 @@ def test_the_results_page_flags_a_disagreement_for_the_buyer(
     assert "Disagreement" not in page
     assert "moderated: Agreed at the panel meeting." in page
 
-    # An evaluator sees the scores but is offered no moderation.
+    # An evaluator sees only their own scores (they score independently), no moderation.
     client.force_login(personas["evaluator"])
     page = client.get(f"/processes/{process_id}/evaluation/results/").content.decode()
-    assert "Agreed at the panel meeting." in page
+    assert "Agreed at the panel meeting." not in page
+    assert "frontline read it carefully" not in page
     assert client.get(moderate).status_code == 403
 
 

@@ -459,7 +459,7 @@ def test_a_submission_with_a_criterion_unscored_has_no_total_and_ranks_last(
     assert _result(results, sam_sub).place.position == 1
 
 
-@pytest.mark.parametrize("who", ["buyer", "org_admin", "frontline", "evaluator"])
+@pytest.mark.parametrize("who", ["buyer", "org_admin", "frontline"])
 def test_the_panel_and_the_buyer_see_the_scores(personas, declared, sam_sub, quality, who):
     _score(personas, "frontline", sam_sub, quality, "5")
     results = selectors.results(personas[who], sam_sub.phase)
@@ -485,6 +485,19 @@ def test_an_evaluator_sees_the_panel_scores_only_where_declared_without_conflict
     # The buyer sees both; Femi, cleared for both, too.
     for who in ("buyer", "frontline"):
         assert len(selectors.results(personas[who], sam_sub.phase)) == 2
+
+
+def test_evaluators_score_independently_until_the_scores_are_public(
+    personas, declared, sam_sub, quality
+):
+    _score(personas, "frontline", sam_sub, quality, "3", why="FEMI-REASON")
+    _score(personas, "evaluator", sam_sub, quality, "8", why="EVE-REASON")
+    eve = _row(_result(selectors.results(personas["evaluator"], sam_sub.phase), sam_sub), quality)
+    assert [s.justification for s in eve.scores] == ["EVE-REASON"]
+    assert eve.moderation is None
+    buyer = _row(_result(selectors.results(personas["buyer"], sam_sub.phase), sam_sub), quality)
+    assert {s.justification for s in buyer.scores} == {"FEMI-REASON", "EVE-REASON"}
+    assert buyer.disagrees
 
 
 @pytest.mark.parametrize("who", [*OUTSIDERS, "anonymous"])
