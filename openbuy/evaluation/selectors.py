@@ -190,12 +190,16 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
     moderations = {(m.submission_id, m.criterion_id): m for m in moderated}
     top = services.scale_max()
     limit = services.disagreement_range()
-    prices: dict[str, Decimal] = {}
+    # Price is scored, and submissions ranked, within each lot: bids for different lots do not
+    # compete with each other.
+    by_lot: dict[int | None, dict[str, Decimal]] = {}
     for s in submissions:
         price = (s.opened or {}).get("price")
         if price:
-            prices[s.public_id] = Decimal(str(price))
-    price_scores = scoring.price_scores(prices, top) if prices else {}
+            by_lot.setdefault(s.lot_id, {})[s.public_id] = Decimal(str(price))
+    price_scores: dict[str, Decimal] = {}
+    for prices in by_lot.values():
+        price_scores |= scoring.price_scores(prices, top)
     scheme = [
         scoring.Weighted(str(c.number), c.weight, c.kind == Criterion.Kind.PRICE) for c in criteria
     ]
@@ -230,7 +234,10 @@ def results(viewer, phase: Phase) -> list[SubmissionResult]:
         made.append(
             SubmissionResult(submission, rows, price_scores.get(submission.public_id), total, None)
         )
-    places = {p.key: p for p in scoring.rank(totals)}
+    places: dict[str, scoring.Place] = {}
+    for lot in {s.lot_id for s in submissions}:
+        in_lot = {s.public_id: totals[s.public_id] for s in submissions if s.lot_id == lot}
+        places |= {p.key: p for p in scoring.rank(in_lot)}
     withheld = _withheld(viewer, process, phase)
     return [
         SubmissionResult(

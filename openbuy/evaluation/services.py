@@ -90,6 +90,38 @@ def _opened(submission: Submission) -> None:
         raise PermissionDenied("This submission has not been opened.")
 
 
+def _unscored(phase) -> list[str]:
+    """Who still owes a score: every evaluator who declared no conflict with a submission must
+    score each of its non-price criteria before the panel's result counts."""
+    missing = []
+    criteria = list(Criterion.objects.filter(process_id=phase.process_id).exclude(kind="price"))
+    given = set(
+        Score.objects.filter(submission__phase=phase).values_list(
+            "evaluator_id", "submission_id", "criterion_id"
+        )
+    )
+    for declaration in Declaration.objects.filter(
+        submission__phase=phase, has_conflict=False
+    ).select_related("evaluator__user", "submission__organisation"):
+        for criterion in criteria:
+            key = (declaration.evaluator_id, declaration.submission_id, criterion.pk)
+            if key not in given:
+                missing.append(
+                    f"{declaration.evaluator.user} on {declaration.submission.organisation}"
+                )
+                break
+    return missing
+
+
+def _require_scored(phase) -> None:
+    missing = _unscored(phase)
+    if missing:
+        raise ValidationError(
+            "Every evaluator cleared for a submission must score all of it first. Still to "
+            f"score: {', '.join(sorted(set(missing)))}."
+        )
+
+
 def _still_open(process: Process, submission: Submission) -> None:
     """Scores change only while their phase is being evaluated: not an earlier phase's, and
     not once its stage gate has published them."""
@@ -239,6 +271,8 @@ def score_set(
             existing.score, existing.justification, existing.updated_at = value, justification, now
             existing.save(update_fields=["score", "justification", "updated_at"])
             made = existing
+            # An agreed score settled the scores as they were: a changed score reopens it.
+            Moderation.objects.filter(submission=submission, criterion=criterion).delete()
         _audit(
             actor,
             process,
@@ -353,6 +387,7 @@ def award(
             )
         if submission.phase_id != phase.pk or submission.opened is None:
             raise ValidationError({"submission": "Choose one of the opened submissions"})
+        _require_scored(phase)
         lot = submission.lot
         rows = [
             r for r in selectors.results(actor, phase) if r.submission.lot_id == submission.lot_id
@@ -499,6 +534,7 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
             raise ValidationError("The last phase ends with an award, not a stage gate.")
         if GateDecision.objects.filter(phase=phase).exists():
             raise ValidationError("This stage gate has already been decided.")
+        _require_scored(phase)
         rows = selectors.results(actor, phase)
         errors = {}
         made = []
@@ -656,6 +692,7 @@ def prizes_award(*, actor: User, process: Process, prizes: list[dict]) -> list:
         phase = process.phase
         if process.phases.filter(number__gt=phase.number).exists():
             raise ValidationError("Prizes are given at the last phase.")
+        _require_scored(phase)
         rows = selectors.results(actor, phase)
         unscored = [r.submission.organisation.name for r in rows if r.total.total is None]
         if unscored:

@@ -42,11 +42,37 @@ def _totals(personas, process):
     }
 
 
-def test_the_award_needs_agreed_scores_everywhere(personas, declared, opened, sam_sub, quality):
+def test_the_award_needs_agreed_scores_everywhere(
+    personas, declared, opened, sam_sub, rhys_sub, quality, social
+):
     _score_all(personas, sam_sub, [quality], "8")
-    with pytest.raises(ValidationError, match="Still to agree"):
+    with pytest.raises(ValidationError, match=r"Still to score: .*Femi Adeyemi on Northgate"):
+        services.award(actor=personas["buyer"], process=opened, submission=sam_sub, rationale="x")
+    # Every evaluator has scored, but they disagree on one criterion: still no award.
+    _score_all(personas, sam_sub, [social], "8")
+    _score_all(personas, rhys_sub, [quality, social], "6")
+    services.score_set(
+        actor=personas["evaluator"],
+        submission=rhys_sub,
+        criterion=social,
+        score="1",
+        justification="Little social value.",
+    )
+    with pytest.raises(ValidationError, match="Still to agree: Northgate"):
         services.award(actor=personas["buyer"], process=opened, submission=sam_sub, rationale="x")
     assert not Award.objects.exists()
+
+
+def test_a_changed_score_reopens_its_moderation(personas, declared, opened, rhys_sub, social):
+    from openbuy.evaluation.models import Moderation
+
+    _score_all(personas, rhys_sub, [social], "8", who=("frontline",))
+    _score_all(personas, rhys_sub, [social], "2", who=("evaluator",))
+    services.moderate(
+        actor=personas["buyer"], submission=rhys_sub, criterion=social, score="5", reason="Met."
+    )
+    _score_all(personas, rhys_sub, [social], "3", who=("frontline",))
+    assert not Moderation.objects.exists()
 
 
 def test_awarding_below_the_top_needs_a_published_reason(personas, opened, scored):

@@ -1,7 +1,8 @@
 """The leak suite: until a phase is opened, nobody but the submitting organisation learns what
 was submitted to it, or how many submissions there are — on any read path.
 
-How it works, and why it cannot pass by accident:
+How it works, and why it cannot pass by accident (the machinery — paths, sweeps, comparison —
+is in ``leakcheck``, shared with the evaluation's score leak suite):
 
 * The read paths are not listed by hand. ``get_resolver()`` is walked and every URL pattern of
   the project — pages, the JSON API, feeds, open data, search, the activity log, notifications,
@@ -9,7 +10,7 @@ How it works, and why it cannot pass by accident:
   delete pages; if Submission, SubmissionFile or Receipt were ever registered, theirs too) —
   becomes concrete paths, each URL parameter filled with the ids that matter here: the tender,
   its phase, every submission and file reference, every receipt, the question, the persona
-  organisations' slugs, the admin rows the submissions made. A parameter this module does not
+  organisations' slugs, the admin rows the submissions made. A parameter leakcheck does not
   know how to fill fails the test, so a new route cannot go unvisited. A few query strings are
   added: searches for part of a marker, receipt checks, the submission page for each supplier.
 * Every path is requested (GET, redirects not followed) anonymously and as every persona; API
@@ -33,9 +34,9 @@ How it works, and why it cannot pass by accident:
   sent nor how many they are. There are no exceptions, the site admin's audit log included.
   What signing in leaves behind (last sign-in, a token's last use) is made the same in both
   worlds first, and a redirect's flash message is dropped so it cannot colour the next page.
-* After the deadline, and after opening, paths matching UNCHANGING (pages that show no process
-  and do not depend on the clock: specifications, needs, ideas, accounts…) are not asked for
-  again — they were at the first stage — which keeps the module to about a minute.
+* After the deadline, and after opening, paths matching ``UNCHANGING`` (pages that show no
+  process and do not depend on the clock: specifications, needs, ideas, accounts…) are not asked
+  for again — they were at the first stage — which keeps the module to about a minute.
 * E-mails run through the database queue, as in production (its admin pages are covered if it
   has any), and are checked to go to the submitters alone; so are notifications, with every
   persona following the tender so that a notice to followers would show.
@@ -43,22 +44,15 @@ How it works, and why it cannot pass by accident:
 
 from __future__ import annotations
 
-import itertools
-import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
-from django.urls import URLResolver, get_resolver
-from django.urls.resolvers import RegexPattern, RoutePattern
 from django_tasks_db.models import DBTaskResult
 
 from openbuy.accounts import services as accounts
@@ -67,7 +61,20 @@ from openbuy.audit.models import AuditEvent
 from openbuy.discussion import notifications
 from openbuy.discussion.models import Notification
 from openbuy.processes import services
-from openbuy.processes.models import Process, Question, Receipt, Submission, SubmissionFile
+from openbuy.processes.models import Receipt, Submission, SubmissionFile
+from openbuy.processes.tests.leakcheck import (
+    ANONYMOUS,
+    Scene,
+    admin_key,
+    admin_rows,
+    clients,
+    compare,
+    get,
+    later,
+    prime,
+    read_paths,
+    sweep,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +99,6 @@ BLIND = [
 ]
 OWNERS = ["supplier", "rival", "drafter"]
 RUNNERS = {"buyer", "org_admin"}  # may read submitted (not draft) content once opened
-ANONYMOUS = "anonymous"
-NOPE = 999_999  # an id nothing has
 DAY = timedelta(days=1)
 START = "2026-11-25T12:00:00Z"  # the tender fixture's publication time
 
@@ -102,38 +107,14 @@ START = "2026-11-25T12:00:00Z"  # the tender fixture's publication time
 COUNTED = (b"submission", b"bid", b"response", b"tenders received", b"entries", b"entrant")
 NUMBER_BEFORE = re.compile(rb"\b(2|3|two|three)\s+(sealed\s+|new\s+)?$")
 COUNT_FIELDS = re.compile(rb'"(submissions|submission_count|bids|entries)":\s*[1-9]')
-NOISE = [
-    (re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*'), rb"\1-"),
-    (re.compile(rb'(data-csrf-token=")[^"]*'), rb"\1-"),
-    (re.compile(rb'(nonce=")[^"]*'), rb"\1-"),
-]
-COMPARED_HEADERS = ("Content-Type", "Location", "Content-Disposition")
-# Pages that depend neither on the clock nor on a process's status (nor show a process): swept
-# before the deadline (every viewer, every path) and left out of the later sweeps, to keep the
-# suite quick. Everything else — any new route included — is swept at every stage.
-UNCHANGING = re.compile(
-    r"^/(account/|specifications/|api/v1/specifications|ideas/\d|api/v1/ideas/\d|rankings/"
-    r"|api/v1/rankings/|api/v1/areas|api/v1/tokens|api/v1/me$|comments/|follow/|healthz"
-    r"|needs/(\d|new|similar|awaiting|policy)|api/v1/needs/\d|api/v1/(openapi|docs)"
-    r"|admin/(jsi18n|login|logout|password_change|autocomplete)"
-    r"|organisations/(new|[^/]+/(edit|members))|api/v1/organisations/[^/]+/members)"
-)
-# The same for everyone and slow to make: asked for by the anonymous visitor and the admin only.
-STATIC = {"/api/v1/openapi.json", "/api/v1/docs", "/admin/jsi18n/", "/healthz"}
+# Searched for: part of a marker (a search for the whole of it would only be echoed back).
+WORDS = (MARK.split("-")[1], DRAFT_MARK.split("-")[1])
+DIFFERS = "differs with submissions"
 
 
 @dataclass
-class Stage:
-    personas: dict
-    process: Process
-    question: Question
-    tokens: dict[str, str] = field(default_factory=dict)
-    submissions: dict[str, Submission] = field(default_factory=dict)
-    files: list[SubmissionFile] = field(default_factory=list)
-    receipts: list[Receipt] = field(default_factory=list)
-    before: dict[str, set] = field(default_factory=dict)  # each admin model's rows, before
+class Stage(Scene):
     notified: int | None = None  # the last notification before the submissions
-    made: set[str] = field(default_factory=set)  # admin pages of rows the submissions made
 
     def secrets(self, owner: str, *, opened: bool = False) -> list[str]:
         """What only ``owner``'s organisation may see (before opening)."""
@@ -183,7 +164,7 @@ def _stage(personas, tender, rival) -> Stage:
         notifications.follow(actor=personas[who], target=tender)
         _, secret = accounts.api_token_create(actor=personas[who], name="leaks")
         stage.tokens[who] = secret
-    stage.before = _admin_rows()
+    stage.before = admin_rows()
     stage.notified = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
     tender.refresh_from_db()
     return stage
@@ -208,299 +189,11 @@ def _submit_all(stage: Stage, submit, capture) -> None:
     assert len(stage.files) == 1 and len(stage.receipts) == 2
 
 
-# --- the read paths -----------------------------------------------------------------------------
-
-_CHOICES: dict[str, list[str]] = {}  # a regex group's alternatives (the admin's app labels)
-
-
-def _template(pattern) -> str:
-    if isinstance(pattern, RoutePattern):
-        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern))
-    assert isinstance(pattern, RegexPattern), pattern
-    regex = pattern._regex
-
-    def group(match):
-        name, body = match.group(1), match.group(2)
-        if re.fullmatch(r"[\w|]+", body):
-            _CHOICES[name] = body.split("|")
-        return "{" + name + "}"
-
-    return re.sub(r"\(\?P<(\w+)>([^)]*)\)", group, regex).lstrip("^").rstrip("$")
+def _owner(viewer: str, path: str) -> bool:
+    return viewer in OWNERS  # a submitter's own pages change when it submits
 
 
-def _templates() -> list[str]:
-    found = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + _template(pattern.pattern))
-            else:
-                found.append("/" + prefix + _template(pattern.pattern))
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
-def _admin_key(model) -> str:
-    return f"{model._meta.app_label}/{model._meta.model_name}"
-
-
-def _admin_rows() -> dict[str, set]:
-    return {
-        _admin_key(model): set(model._default_manager.values_list("pk", flat=True))
-        for model in admin.site._registry
-    }
-
-
-def _admin_ids(stage: Stage, app: str, model_name: str) -> list[str]:
-    """For a model's admin pages: every row the submissions made, and one that was there."""
-    model = next(m for m in admin.site._registry if _admin_key(m) == f"{app}/{model_name}")
-    made = (
-        set(model._default_manager.values_list("pk", flat=True)) - stage.before[_admin_key(model)]
-    )
-    first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
-    stage.made |= {f"/admin/{app}/{model_name}/{pk}/" for pk in made}
-    ids = [first, *sorted(made, key=str)] if first is not None else sorted(made, key=str)
-    return [str(pk) for pk in dict.fromkeys(ids)] or [str(NOPE)]
-
-
-def _slugs(*, every: bool) -> list[str]:
-    """Every organisation's page; for what hangs off one, a buyer's and a supplier's."""
-    organisations = Organisation.objects.order_by("pk")
-    if not every:
-        organisations = organisations.filter(
-            slug__in=["riverside-borough-council", "patel-mobility-co-operative"]
-        )
-    return [o.slug for o in organisations]
-
-
-def _values(stage: Stage, template: str, name: str) -> list:
-    """What to put in one URL parameter, by the path segment before it."""
-    p, personas = stage.process, stage.personas
-    before = template[: template.index("{" + name + "}")].rstrip("/").rsplit("/", 1)[-1]
-    subs = [s.public_id for s in stage.submissions.values()]
-    need = p.specification.needs.first().pk
-    known = {
-        ("processes", "pk"): [p.pk],
-        ("invitations", "pk"): [NOPE],
-        ("new", "spec_pk"): [p.specification_id],
-        ("phases", "number"): [1],
-        ("questions", "question_pk"): [stage.question.pk],
-        ("questions", "question_id"): [stage.question.pk],
-        ("decide", "decision"): ["cancel", "unsuccessful"],
-        ("submissions", "ref"): [*subs, "0" * 32],
-        ("files", "file_ref"): [*(f.public_id for f in stage.files), "0" * 32],
-        ("invitations", "invitation_pk"): [NOPE],
-        ("invitations", "invitation_id"): [NOPE],
-        ("receipts", "sha256"): [*(r.sha256 for r in stage.receipts), "0" * 64],
-        ("organisations", "slug"): _slugs(every=template.endswith(("{slug}/", "{slug}"))),
-        ("members", "membership_id"): [Membership.objects.order_by("pk").first().pk],
-        ("members", "member_id"): [personas["supplier"].pk],
-        ("tokens", "token_id"): [NOPE],
-        ("comments", "pk"): [NOPE],
-        ("needs", "pk"): [need],
-        ("files", "attachment_id"): [NOPE],
-        ("policy", "slug"): _slugs(every=False),
-        ("new", "slug"): _slugs(every=False),
-        ("ideas", "pk"): [NOPE],
-        ("rankings", "pk"): [NOPE],
-        ("specifications", "pk"): [p.specification_id],
-        ("suggestions", "suggestion_id"): [NOPE],
-        ("annotations", "annotation_id"): [NOPE],
-        ("sections", "key"): ["outcomes"],
-        ("versions", "number"): [1],
-        ("confirm-email", "key"): ["no-such-key"],
-        ("admin", "url"): ["processes/submission/", "processes/"],
-    }
-    if (before, name) in known:
-        return known[(before, name)]
-    if name in _CHOICES:
-        return _CHOICES[name]
-    if name in ("uidb36", "key") and "password/reset/key" in template:
-        return ["1"] if name == "uidb36" else ["no-such-key"]
-    if name == "object_id" and template.startswith("/admin/"):
-        app, model_name = template.split("/")[2:4]
-        return _admin_ids(stage, app, model_name)
-    raise AssertionError(f"Fill the parameter {name!r} of {template} in test_leaks._values")
-
-
-def _pairs(stage: Stage, names: set[str]) -> list[dict] | None:
-    """Parameters that only make sense together."""
-    p = stage.process
-    ids = {
-        "processes.process": [p.pk],
-        "processes.submission": [s.pk for s in stage.submissions.values()],
-        "processes.submissionfile": [f.pk for f in stage.files],
-        "processes.receipt": [r.pk for r in stage.receipts],
-        "processes.question": [stage.question.pk],
-    }
-    if names == {"pk", "ref", "file_ref"}:
-        subs = [x.public_id for x in stage.submissions.values()]
-        files = [f.public_id for f in stage.files]
-        nope = "0" * 32
-        return [
-            {"pk": p.pk, "ref": s, "file_ref": f}
-            for s, f in [*itertools.product(subs, files), (subs[0], nope), (nope, files[0])]
-        ]
-    if names == {"label", "object_id"}:
-        return [{"label": k, "object_id": v} for k, vs in ids.items() for v in vs]
-    if names == {"content_type_id", "object_id"}:
-        types = {
-            f"{ct.app_label}.{ct.model}": ct.pk
-            for ct in ContentType.objects.filter(app_label__in=["processes", "needs"])
-        }
-        return [
-            {"content_type_id": types[k], "object_id": v}
-            for k, vs in ids.items()
-            if k in types
-            for v in vs
-        ]
-    if names == {"kind", "slug"}:
-        area = p.specification.needs.first().area.slug
-        return [{"kind": "organisation", "slug": s} for s in _slugs(every=False)] + [
-            {"kind": "area", "slug": area}
-        ]
-    return None
-
-
-def _paths(stage: Stage) -> dict[str, str]:
-    """Every path to try, with the route it was made from."""
-    paths = {}
-    for template in _templates():
-        if template == "/account/logout/":
-            continue  # a GET here may end the session the rest of the sweep uses
-        names = re.findall(r"{(\w+)}", template)
-        combos = _pairs(stage, set(names))
-        if combos is None:
-            lists = [[(n, v) for v in _values(stage, template, n)] for n in names]
-            combos = [dict(c) for c in itertools.product(*lists)]
-        for combo in combos:
-            paths.setdefault(template.format(**combo), template)
-    p = stage.process.pk
-    extra = []
-    # Part of a marker (a search for the whole of it would only be echoed back).
-    for word in (MARK.split("-")[1], DRAFT_MARK.split("-")[1]):
-        extra += [
-            f"/search/?q={word}",
-            f"/api/v1/search?q={word}",
-            f"/processes/?q={word}",
-            f"/api/v1/processes?q={word}",
-            f"/needs/?q={word}",
-            f"/ideas/?q={word}",
-            f"/admin/audit/auditevent/?q={word}",
-        ]
-    extra += [f"/processes/receipts/?sha256={r.sha256}" for r in stage.receipts]
-    extra += [
-        f"/processes/{p}/submission/?organisation={o.slug}"
-        for o in Organisation.objects.filter(kind="supplier")
-    ]
-    extra += [
-        f"/admin/audit/auditevent/?q={stage.process.title.replace(' ', '+')}",
-        "/admin/audit/auditevent/?is_public__exact=0",
-        "/processes/feed/?kind=tender",
-        f"/processes/?buyer={stage.process.organisation.slug}",
-        "/processes/?status=open_for_submissions",
-        "/api/v1/activity?limit=200",
-        "/api/v1/notifications?limit=200",
-        "/api/v1/processes/submissions/mine?limit=200",
-    ]
-    for path in extra:
-        paths.setdefault(path, "?" + path.split("?")[0])
-    return paths
-
-
-def _later(paths: dict[str, str]) -> dict[str, str]:
-    return {path: route for path, route in paths.items() if not UNCHANGING.match(path)}
-
-
-# --- requesting them ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Seen:
-    status: int
-    headers: tuple
-    body: bytes
-
-    def text(self) -> bytes:
-        return b"\n".join(v.encode() for _, v in self.headers) + b"\n" + self.body
-
-
-def _clients(stage: Stage, viewer: str) -> dict[str, Client]:
-    session = Client(raise_request_exception=False)
-    clients = {"session": session}
-    if viewer != ANONYMOUS:
-        session.force_login(stage.personas[viewer])
-        clients["token"] = Client(
-            raise_request_exception=False,
-            HTTP_AUTHORIZATION=f"Bearer {stage.tokens[viewer]}",
-        )
-    return clients
-
-
-def _prime(stage: Stage) -> None:
-    """What signing in leaves behind (last sign-in, token last used), the same in both worlds
-    whoever has or has not been active in one of them."""
-    for who, secret in stage.tokens.items():
-        accounts.api_token_authenticate(secret)
-        Client().force_login(stage.personas[who])
-
-
-def _get(client: Client, path: str) -> Seen:
-    response = client.get(path)
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
-    for pattern, blank in NOISE:
-        body = pattern.sub(blank, body)
-    headers = tuple((h, response[h]) for h in COMPARED_HEADERS if response.has_header(h))
-    if getattr(getattr(response.wsgi_request, "_messages", None), "_queued_messages", None):
-        # A flash message (the admin's "… doesn't exist") belongs to this response, not to
-        # whatever page the sweep asks for next.
-        session = client.session
-        session.pop("_messages", None)
-        session.save()
-    return Seen(response.status_code, headers, body)
-
-
-def _sweep(stage: Stage, paths: dict[str, str], viewers: list[str]) -> dict[tuple, Seen]:
-    # Thousands of expected 403s and 404s: their logged tracebacks would take longer than the
-    # requests. Server errors are still logged, and fail the test in _check.
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        import time
-
-        t0 = time.perf_counter()
-        r = _sweep_quietly(stage, paths, viewers)
-        print("SWEEP", len(viewers), len(r), round(time.perf_counter() - t0, 1))
-        return r
-    finally:
-        logger.setLevel(level)
-
-
-def _sweep_quietly(stage: Stage, paths: dict[str, str], viewers: list[str]) -> dict[tuple, Seen]:
-    cache.clear()
-    seen = {}
-    for viewer in viewers:
-        clients = _clients(stage, viewer)
-        admin_routes = set()
-        for path, route in paths.items():
-            if path.split("?")[0] in STATIC and viewer not in (ANONYMOUS, "admin"):
-                continue
-            if path.startswith("/admin/") and viewer != "admin":
-                # The admin turns away whoever is not staff, whatever the path: its lists are
-                # enough to show it, once each.
-                if route in admin_routes or "{object_id}" in route:
-                    continue
-                admin_routes.add(route)
-            response = seen[(viewer, "session", path)] = _get(clients["session"], path)
-            if "token" in clients and path.startswith("/api/") and response.status != 405:
-                seen[(viewer, "token", path)] = _get(clients["token"], path)
-    return seen
+# --- checking what was seen -------------------------------------------------------------------
 
 
 def _check(stage: Stage, seen: dict, when: str, *, opened: bool = False) -> list[str]:
@@ -543,29 +236,6 @@ def _counting(text: bytes) -> str | None:
     return field.group(0).decode() if field else None
 
 
-def _compare(with_two: dict, with_none: dict, when: str) -> list[str]:
-    problems = []
-    for key, two in with_two.items():
-        viewer, auth, path = key
-        if viewer in OWNERS:
-            continue
-        none = with_none[key]
-        if two != none:
-            detail = _first_difference(none.text(), two.text())
-            problems.append(
-                f"{when}: {viewer} ({auth}) GET {path}: differs with submissions "
-                f"({none.status} -> {two.status}): {detail}"
-            )
-    return problems
-
-
-def _first_difference(a: bytes, b: bytes) -> str:
-    at = next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
-    return f"none: {a[max(0, at - 60) : at + 60]!r} / two: {b[max(0, at - 60) : at + 60]!r}"
-
-
 # --- what the submitters alone see --------------------------------------------------------------
 
 
@@ -591,10 +261,10 @@ def _own_views(stage: Stage, when: str) -> list[str]:
         expected["rival"].append((f"/processes/{p}/submission/", [RIVAL_MARK]))
         expected["drafter"].append((f"/processes/{p}/submission/", [DRAFT_MARK]))
     for owner, checks in expected.items():
-        clients = _clients(stage, owner)
+        made = clients(stage, owner)
         for path, wanted in checks:
-            client = clients["token" if path.startswith("/api/") else "session"]
-            response = _get(client, path)
+            client = made["token" if path.startswith("/api/") else "session"]
+            response = get(client, path)
             for text in wanted:
                 if response.status != 200 or text.encode() not in response.body:
                     problems.append(
@@ -609,7 +279,7 @@ def _audit_problems(stage: Stage) -> list[str]:
     submitters were notified or emailed."""
     problems = []
     process = stage.process
-    made = AuditEvent.objects.exclude(pk__in=stage.before[_admin_key(AuditEvent)])
+    made = AuditEvent.objects.exclude(pk__in=stage.before[admin_key(AuditEvent)])
     naming = [process.title, f"process:{process.pk}", f"/processes/{process.pk}/"]
     for event in made:
         text = str(event.content())
@@ -651,28 +321,28 @@ def test_before_opening_no_read_path_tells_anyone_what_or_how_many_were_submitte
     problems: list[str] = []
     with transaction.atomic():
         _submit_all(stage, submit, django_capture_on_commit_callbacks)
-        paths = _paths(stage)
+        paths = read_paths(stage, WORDS)
         problems += _audit_problems(stage)
-        _prime(stage)
+        prime(stage)
         problems += _own_views(stage, "open")
-        two_open = _sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
+        two_open = sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
         problems += _check(stage, two_open, "open")
         clock.shift(22 * DAY)
-        _prime(stage)
+        prime(stage)
         problems += _own_views(stage, "closed")
-        two_closed = _sweep(stage, _later(paths), [ANONYMOUS, *BLIND, *OWNERS])
+        two_closed = sweep(stage, later(paths), [ANONYMOUS, *BLIND, *OWNERS])
         problems += _check(stage, two_closed, "closed")
         transaction.set_rollback(True)
     # The same database, the same ids, the same times: without the submissions.
     assert not Submission.objects.exists() and not SubmissionFile.objects.exists()
     clock.move_to(START)
-    _prime(stage)
-    none_open = _sweep(stage, paths, [ANONYMOUS, *BLIND])
+    prime(stage)
+    none_open = sweep(stage, paths, [ANONYMOUS, *BLIND])
     clock.shift(22 * DAY)
-    _prime(stage)
-    none_closed = _sweep(stage, _later(paths), [ANONYMOUS, *BLIND])
-    problems += _compare(two_open, none_open, "open")
-    problems += _compare(two_closed, none_closed, "closed")
+    prime(stage)
+    none_closed = sweep(stage, later(paths), [ANONYMOUS, *BLIND])
+    problems += compare(two_open, none_open, "open", skip=_owner, differs=DIFFERS)
+    problems += compare(two_closed, none_closed, "closed", skip=_owner, differs=DIFFERS)
 
     # The sweep really went everywhere, and really got in where a viewer may.
     p, supplier = stage.process.pk, stage.submissions["supplier"].public_id
@@ -715,14 +385,14 @@ def test_after_opening_the_buyer_reads_and_everyone_else_sees_only_receipts(
     stage = _stage(personas, tender, rival)
     _submit_all(stage, submit, django_capture_on_commit_callbacks)
     clock.shift(22 * DAY)
-    paths = _later(_paths(stage))  # before opening: the admin pages of what was submitted
+    paths = later(read_paths(stage, WORDS))  # before opening: the admin pages of what was submitted
     services.phase_open(actor=personas["buyer"], process=stage.process)
     p, own = stage.process.pk, stage.submissions
     problems = _own_views(stage, "opened")
 
     # Positive control: the buyer's officers read what was submitted, file included.
     for who in RUNNERS:
-        session = _clients(stage, who)["session"]
+        session = clients(stage, who)["session"]
         for path, text in [
             (f"/processes/{p}/submissions/{own['supplier'].public_id}/", MARK),
             (f"/processes/{p}/submissions/{own['rival'].public_id}/", RIVAL_MARK),
@@ -731,30 +401,30 @@ def test_after_opening_the_buyer_reads_and_everyone_else_sees_only_receipts(
                 FILE_MARK,
             ),
         ]:
-            response = _get(session, path)
+            response = get(session, path)
             if response.status != 200 or text.encode() not in response.body:
                 problems.append(f"opened: {who} cannot read {text!r} at {path}")
         # A draft never submitted stays sealed, from the buyer too.
-        if _get(session, f"/processes/{p}/submissions/{own['drafter'].public_id}/").status != 404:
+        if get(session, f"/processes/{p}/submissions/{own['drafter'].public_id}/").status != 404:
             problems.append(f"opened: {who} reaches the unsubmitted draft")
 
     # The public sees who submitted and the receipts, never the content.
     anonymous = Client()
     public = [
-        _get(anonymous, f"/processes/{p}/submissions/"),
-        _get(anonymous, f"/api/v1/processes/{p}/submissions"),
+        get(anonymous, f"/processes/{p}/submissions/"),
+        get(anonymous, f"/api/v1/processes/{p}/submissions"),
     ]
     for response in public:
         for receipt in (own["supplier"].receipt, own["rival"].receipt):
             if receipt.encode() not in response.body:
                 problems.append(f"opened: the public does not see the receipt {receipt}")
-    checked = _get(anonymous, f"/api/v1/processes/receipts/{own['supplier'].receipt}")
+    checked = get(anonymous, f"/api/v1/processes/receipts/{own['supplier'].receipt}")
     if checked.status != 200 or b'"matches": true' not in checked.body.replace(
         b'":true', b'": true'
     ):
         problems.append(f"opened: the receipt does not check out: {checked.body[:200]!r}")
 
     # And nothing else anywhere: the sweep once more, markers only.
-    seen = _sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
+    seen = sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
     problems += _check(stage, seen, "opened", opened=True)
     assert not problems, f"{len(problems)} leaks:\n" + "\n".join(problems)
