@@ -220,6 +220,15 @@ def test_a_staged_competition_from_phase_1_opening_to_a_phase_2_contract(
         assert refused is not None and refused.status == 403
         nia.check()
         assert Declaration.objects.get(evaluator__user=personas["org_admin"], has_conflict=True)
+        # Cleared for the co-operative, Nia must score it too before the gate (services here)
+        for name, value in (("Quality and feasibility", "6"), ("Social value", "6")):
+            evaluation.score_set(
+                actor=personas["org_admin"],
+                submission=Submission.objects.get(public_id=refs[COOP]),
+                criterion=process.criteria.get(name=name),
+                score=value,
+                justification="NIA: scored through the service.",
+            )
 
         # When Femi and Eve declare no conflict and score each submission, blind
         femi = person("femi@example.org")
