@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -14,7 +13,7 @@ from openbuy.contracts import selectors, services
 from openbuy.contracts.models import Contract, Milestone, Outcome
 from openbuy.evaluation.models import Award
 from openbuy.processes.services import local
-from openbuy.ui.forms import apply_errors
+from openbuy.ui.forms import attempt
 
 
 def _posted(request):
@@ -31,18 +30,6 @@ def _contract(pk: int) -> Contract:
 def _runner(request, contract: Contract) -> None:
     if not can(request.user, "processes.run", contract.process):
         raise PermissionDenied
-
-
-def _attempt(request, form, action, done: str):
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        result = action(form.cleaned_data)
-    except ValidationError as error:
-        apply_errors(form, error)
-        return None
-    messages.success(request, done)
-    return True if result is None else result
 
 
 def _page(request, form, contract, heading, button, intro="", danger=False, process=None):
@@ -88,7 +75,7 @@ def sign(request, award_pk: int):
     if not can(request.user, "processes.run", award.process):
         raise Http404  # the same answer whether or not an unpublished award exists
     form = f.SignForm(_posted(request), initial={"title": award.process.title})
-    made = _attempt(
+    made = attempt(
         request,
         form,
         lambda d: services.contract_sign(
@@ -121,7 +108,7 @@ def milestone_add(request, pk: int):
     contract = _contract(pk)
     _runner(request, contract)
     form = f.MilestoneForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.milestone_add(actor=request.user, contract=contract, **d),
@@ -139,7 +126,7 @@ def milestone_decide(request, pk: int, milestone_pk: int, verdict: str):
         raise Http404
     milestone = get_object_or_404(Milestone, pk=milestone_pk, contract=contract)
     form = f.DecideForm(request.POST)
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.milestone_decide(
@@ -158,7 +145,7 @@ def outcome_add(request, pk: int):
     contract = _contract(pk)
     _runner(request, contract)
     form = f.OutcomeForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.outcome_add(actor=request.user, contract=contract, **d),
@@ -174,7 +161,7 @@ def outcome_record(request, pk: int, outcome_pk: int):
     _runner(request, contract)
     outcome = get_object_or_404(Outcome, pk=outcome_pk, contract=contract)
     form = f.ActualForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.outcome_record(actor=request.user, outcome=outcome, actual=d["actual"]),
@@ -189,7 +176,7 @@ def amend(request, pk: int):
     contract = _contract(pk)
     _runner(request, contract)
     form = f.AmendForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.amend(actor=request.user, contract=contract, **d),
@@ -204,7 +191,7 @@ def complete(request, pk: int):
     contract = _contract(pk)
     _runner(request, contract)
     form = f.CompleteForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.complete(actor=request.user, contract=contract),
@@ -226,7 +213,7 @@ def terminate(request, pk: int):
     contract = _contract(pk)
     _runner(request, contract)
     form = f.TerminateForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda d: services.terminate(actor=request.user, contract=contract, reason=d["reason"]),

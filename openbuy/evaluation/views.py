@@ -16,7 +16,7 @@ from openbuy.evaluation import selectors, services
 from openbuy.evaluation.models import Score
 from openbuy.processes import selectors as process_selectors
 from openbuy.processes.models import Criterion, Process, Submission
-from openbuy.ui.forms import apply_errors
+from openbuy.ui.forms import apply_errors, attempt
 
 
 def _posted(request):
@@ -131,18 +131,13 @@ def unblind(request, pk: int, number: int):
         raise PermissionDenied
     criterion = get_object_or_404(process.criteria, number=number)
     form = f.UnblindForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unblind(
-                actor=request.user, criterion=criterion, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request, f"Blinding is off for “{criterion.name}”. The reason is recorded."
-            )
-            return redirect("evaluation:panel", pk=process.pk)
+    if attempt(
+        request,
+        form,
+        lambda d: services.unblind(actor=request.user, criterion=criterion, reason=d["reason"]),
+        f"Blinding is off for “{criterion.name}”. The reason is recorded.",
+    ):
+        return redirect("evaluation:panel", pk=process.pk)
     return render(
         request,
         "processes/form.html",
@@ -244,20 +239,19 @@ def moderate(request, pk: int, ref: str, number: int):
         process.criteria.exclude(kind=Criterion.Kind.PRICE), number=number
     )
     form = f.ModerationForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.moderate(
-                actor=request.user,
-                submission=submission,
-                criterion=criterion,
-                score=form.cleaned_data["score"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Agreed score recorded.")
-            return redirect("evaluation:results", pk=process.pk)
+    if attempt(
+        request,
+        form,
+        lambda d: services.moderate(
+            actor=request.user,
+            submission=submission,
+            criterion=criterion,
+            score=d["score"],
+            reason=d["reason"],
+        ),
+        "Agreed score recorded.",
+    ):
+        return redirect("evaluation:results", pk=process.pk)
     scores = Score.objects.filter(submission=submission, criterion=criterion).select_related(
         "evaluator__user"
     )

@@ -25,7 +25,7 @@ from openbuy.processes.lifecycle import Event, Status, allowed
 from openbuy.processes.models import Invitation, Process, Question, Submission, SubmissionFile
 from openbuy.specifications import gate
 from openbuy.specifications.models import Specification
-from openbuy.ui.forms import apply_errors
+from openbuy.ui.forms import apply_errors, attempt
 
 PAGE_SIZE = 20
 
@@ -48,20 +48,6 @@ def _runner(request, process: Process) -> None:
 
 def _back(process: Process, anchor: str = ""):
     return redirect(reverse("processes:detail", args=[process.pk]) + anchor)
-
-
-def _attempt(request, form, action, done: str):
-    """On a valid POST, run ``action(cleaned_data)`` and flash ``done``; return its result (or
-    True). A ValidationError goes onto the form, which keeps what was typed; then None."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        result = action(form.cleaned_data)
-    except ValidationError as error:
-        apply_errors(form, error)
-        return None
-    messages.success(request, done)
-    return True if result is None else result
 
 
 def _form_page(request, form, **context):
@@ -139,7 +125,7 @@ def create(request, spec_pk: int):
     if not can(request.user, "specifications.write", spec):
         raise PermissionDenied
     form = f.CreateForm(_posted(request), initial={"title": spec.title})
-    process = _attempt(
+    process = attempt(
         request,
         form,
         lambda data: services.process_create(
@@ -175,7 +161,7 @@ def edit(request, pk: int):
         "question_days": process.question_days,
     }
     form = f.DetailsForm(_posted(request), process=process, initial=initial)
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.process_update(
@@ -217,7 +203,7 @@ def phase(request, pk: int, number: int):
         )
     }
     form = f.PhaseForm(_posted(request), initial=initial)
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.phase_update(
@@ -281,7 +267,7 @@ def lots(request, pk: int):
     for i, lot in enumerate(process.lots.all()):
         initial |= {f"title_{i}": lot.title, f"value_{i}": lot.value_amount or ""}
     form = f.LotsForm(_posted(request), initial=initial)
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.lots_set(actor=request.user, process=process, lots=form.lots()),
@@ -305,7 +291,7 @@ def publish(request, pk: int):
     _runner(request, process)
     lessons = gate.matches(services.gate_text(process))
     form = f.PublishForm(_posted(request), lessons=lessons)
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.process_publish(
@@ -408,7 +394,7 @@ def extend(request, pk: int):
     process = _process(request, pk)
     _runner(request, process)
     form = f.ExtendForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.deadline_extend(
@@ -464,7 +450,7 @@ def decide(request, pk: int, decision: str):
     _runner(request, process)
     heading, service = DECISIONS[decision]
     form = f.ReasonForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: service(actor=request.user, process=process, reason=data["reason"]),
@@ -706,7 +692,7 @@ def invite(request, pk: int):
     _runner(request, process)
     bidders = [row.organisation for row in selectors.opened(process.current_phase)]
     form = f.InviteForm(_posted(request), bidders=bidders)
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.invite(
@@ -734,7 +720,7 @@ def invitation_revoke(request, pk: int, invitation_pk: int):
         phase__process=process,
     )
     form = f.ReasonForm(_posted(request))
-    if _attempt(
+    if attempt(
         request,
         form,
         lambda data: services.invitation_revoke(

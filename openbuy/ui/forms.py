@@ -90,3 +90,20 @@ def apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def attempt(request, form, action, done: str):
+    """The POST half of a form page: on a valid POST run ``action(cleaned_data)`` and flash
+    ``done``, returning the action's result (or True). A ValidationError goes onto the form,
+    which keeps what was typed, and the result is None, as it is for a GET."""
+    from django.contrib import messages
+
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+    messages.success(request, done)
+    return True if result is None else result
