@@ -113,6 +113,22 @@ def _unscored(phase) -> list[str]:
     return missing
 
 
+def _declarations(phase) -> list[dict]:
+    """The panel's conflict declarations for a phase, for the public record made when its
+    scores are published (the award, the prizes or the stage gate)."""
+    return [
+        {
+            "evaluator": str(d.evaluator.user),
+            "organisation": d.submission.organisation.name,
+            "conflict": d.has_conflict,
+            "details": d.details,
+        }
+        for d in Declaration.objects.filter(submission__phase=phase)
+        .select_related("evaluator__user", "submission__organisation")
+        .order_by("declared_at", "id")
+    ]
+
+
 def _require_scored(phase) -> None:
     missing = _unscored(phase)
     if missing:
@@ -456,6 +472,7 @@ def award(
                 "rationale": rationale,
                 "below_top_reason": made.below_top_reason,
                 "totals": {r.submission.organisation.name: str(r.total.total) for r in rows},
+                "declarations": _declarations(phase),
                 "scores": [
                     {
                         "organisation": r.submission.organisation.name,
@@ -594,6 +611,7 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
             f"{len(going)} continue, {len(stopped)} stop",
             after={
                 "phase": phase.number,
+                "declarations": _declarations(phase),
                 "decisions": [
                     {
                         "organisation": d.submission.organisation.name,
@@ -765,6 +783,7 @@ def prizes_award(*, actor: User, process: Process, prizes: list[dict]) -> list:
                     for p in made
                 ],
                 "totals": {r.submission.organisation.name: str(r.total.total) for r in rows},
+                "declarations": _declarations(phase),
             },
         )
         _debrief_bidders(process, rows, moment="gave its prizes")

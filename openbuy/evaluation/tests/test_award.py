@@ -247,3 +247,18 @@ def test_bidders_rate_the_buyer_after_the_award_and_the_averages_are_public(
     assert "Clarity of specifications: 3.0 out of 5" in page and "From 2 bidders" in page
     client.force_login(personas["supplier"])
     assert client.get(f"/processes/{opened.pk}/rate/").status_code == 200
+
+
+def test_the_award_puts_the_panels_declarations_on_the_public_record(personas, opened, scored):
+    from openbuy.audit.models import AuditEvent
+
+    sam_sub, _ = scored
+    services.award(actor=personas["buyer"], process=opened, submission=sam_sub, rationale="Best.")
+    event = AuditEvent.objects.get(action="evaluation.awarded")
+    assert event.is_public
+    declared = event.changes["after"]["declarations"]
+    assert len(declared) == 4 and not any(d["conflict"] for d in declared)
+    assert {d["organisation"] for d in declared} == {
+        "Patel Mobility Co-operative",
+        "Northgate Systems plc",
+    }
