@@ -187,6 +187,12 @@ def milestone_decide(
         milestone.status = Milestone.Status.ACCEPTED if accept else Milestone.Status.REJECTED
         milestone.decided_at = clock.now()
         milestone.decided_by = actor
+        if accept and milestone.note and milestone.note != note:
+            # Accepted after an earlier rejection: keep why it was first not accepted.
+            note = f"Earlier not accepted: {milestone.note}" + (
+                f" — Accepted: {note}" if note else ""
+            )
+            note = note[: LIMITS["text"]]
         milestone.note = note
         milestone.save(update_fields=["status", "decided_at", "decided_by", "note"])
         verb = "accepted" if accept else "did not accept"

@@ -135,6 +135,8 @@ def milestone_decide(request, pk: int, milestone_pk: int, verdict: str):
         "Milestone accepted." if verdict == "accept" else "Recorded as not accepted.",
     ):
         return redirect("contracts:detail", pk=contract.pk)
+    if verdict == "accept":
+        return _page(request, form, contract, f"Accepting “{milestone.title}”", "Accept it")
     return _page(
         request, form, contract, f"Not accepting “{milestone.title}”", "Record it as not accepted"
     )

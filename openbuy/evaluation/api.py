@@ -25,8 +25,10 @@ from openbuy.evaluation.schemas import (
     AwardIn,
     AwardNoticeOut,
     AwardOut,
+    BuyerRatingsOut,
     DebriefOut,
     DeclarationIn,
+    DeclarationOut,
     EvaluatorIn,
     EvaluatorOut,
     EvaluatorScoreOut,
@@ -34,6 +36,10 @@ from openbuy.evaluation.schemas import (
     GateOut,
     ModerationIn,
     ModerationOut,
+    PrizeOut,
+    PrizesIn,
+    RatingIn,
+    RatingOut,
     ResultsQuery,
     ScoredSubmissionOut,
     ScoreIn,
@@ -155,8 +161,9 @@ def _result(row: selectors.SubmissionResult) -> dict:
 
 
 def _awards(process: Process) -> list[Award]:
-    """The published awards: none until the process is awarded (every lot, if in lots)."""
-    return selectors.awards_of(process) if selectors.scores_public(process) else []
+    """The awards made: public from the moment each is made (lot by lot, in a tender with
+    lots)."""
+    return selectors.awards_of(process)
 
 
 # --- public reads -------------------------------------------------------------------------------
@@ -172,13 +179,15 @@ def _awards(process: Process) -> list[Award]:
 def award_notice(request, pk: int):
     process = _process(request, pk)
     awards = _awards(process)
-    if not awards:
+    prizes = selectors.prizes_of(process) if selectors.scores_public(process) else []
+    if not awards and not prizes:
         raise Http404
     bidders = _opened(process, process.phase).order_by("organisation__name", "id")
     return {
         "process": process.pk,
         "title": process.title,
         "awards": awards,
+        "prizes": prizes,
         "bidders": [
             {
                 "submission": s.public_id,
@@ -195,14 +204,13 @@ def award_notice(request, pk: int):
     response={200: DebriefOut, 404: ErrorOut},
     auth=optional_auth,
     summary="A bidder's debrief: its scores and the reasons, against the winning scores",
-    description="Public once the award is published; a 404 before.",
+    description="Public once the award (of its lot, in a tender with lots) is published, or "
+    "the stage gate after its phase decided; a 404 before.",
 )
 def debrief(request, pk: int, ref: str):
     process = _process(request, pk)
-    if not selectors.scores_public(process):
-        raise Http404
-    submission = _opened(process).filter(public_id=ref).first()
-    if submission is None:
+    submission = _opened(process).filter(public_id=ref).select_related("phase").first()
+    if submission is None or not selectors.scores_public(process, submission.phase, submission):
         raise Http404
     mine, winner, awards = selectors.debrief(submission)
     return {
@@ -385,67 +393,168 @@ def gate(request, pk: int, payload: GateIn):
     return Status(201, gate_outcome(request, pk, phase.number))
 
 
+@router.post(
+    "/processes/{pk}/evaluation/prizes",
+    response={201: list[PrizeOut], **ERRORS},
+    summary="End a challenge with its prizes, by place (buyer officers)",
+    description="Every entry needs agreed scores first; the prizes may not exceed the prize "
+    "pool. The winners, the judges' scores and every debrief become public.",
+)
+def prizes(request, pk: int, payload: PrizesIn):
+    process = _runs(request, pk)
+    found = {s.public_id: s for s in _opened(process, process.phase)}
+    errors = {
+        f"prizes.{i}.submission": "There is no such opened entry"
+        for i, prize in enumerate(payload.prizes)
+        if prize.submission not in found
+    }
+    if errors:
+        raise ValidationError(errors)
+    services.prizes_award(
+        actor=request.auth,
+        process=process,
+        prizes=[
+            {"submission": found[p.submission], "amount": p.amount, "reason": p.reason}
+            for p in payload.prizes
+        ],
+    )
+    return Status(201, selectors.prizes_of(process))
+
+
+@router.post(
+    "/processes/{pk}/rating",
+    response={201: RatingOut, **ERRORS},
+    summary="Rate how the buyer ran the process (a bidder's supplier staff, after the award)",
+    description="Once per bidding organisation. The averages are public on the buyer's page.",
+)
+def rate(request, pk: int, payload: RatingIn):
+    process = _process(request, pk)
+    mine = [
+        o
+        for o in process_selectors.supplier_organisations(request.auth)
+        if _opened(process).filter(organisation=o).exists()
+    ]
+    if payload.organisation is not None:
+        mine = [o for o in mine if o.slug == payload.organisation]
+        if not mine:
+            raise ValidationError({"organisation": "You are not staff of a bidder by that slug"})
+    if not mine:
+        raise PermissionDenied("Only supplier staff of a bidder rate how the buyer ran it.")
+    if len(mine) > 1:
+        raise ValidationError({"organisation": "Say which of your organisations rates"})
+    marks = payload.dict(include={"clarity", "answers", "debrief", "timeliness"})
+    return Status(
+        201,
+        services.rate(
+            actor=request.auth,
+            process=process,
+            organisation=mine[0],
+            marks=marks,
+            comment=payload.comment,
+        ),
+    )
+
+
+@router.get(
+    "/organisations/{slug}/ratings",
+    response={200: BuyerRatingsOut, 404: ErrorOut},
+    auth=optional_auth,
+    summary="How bidders rate a buyer's competitions: the averages",
+    description="Averages of every rating given after an award; null while there are none.",
+)
+def buyer_ratings(request, slug: str):
+    from openbuy.accounts.models import Organisation
+
+    organisation = Organisation.objects.filter(slug=slug, kind="buyer").first()
+    if organisation is None:
+        raise Http404
+    found = selectors.buyer_ratings(organisation) or {"count": 0}
+    return {
+        "organisation": organisation,
+        "count": found["count"],
+        **{k: found.get(k) for k in ("clarity", "answers", "debrief", "timeliness")},
+    }
+
+
 # --- evaluators ---------------------------------------------------------------------------------
+
+
+def _declaration(bidder: selectors.Bidder) -> dict:
+    return {
+        "organisation": bidder.organisation,
+        "declared": (
+            "not_yet"
+            if not bidder.declared
+            else "conflict"
+            if bidder.has_conflict
+            else "no_conflict"
+        ),
+        "details": bidder.details,
+        "declared_at": bidder.declared_at,
+    }
+
+
+@router.get(
+    "/processes/{pk}/evaluation/declarations",
+    response={200: list[DeclarationOut], **ERRORS},
+    summary="The suppliers to declare on, with your declarations (evaluators)",
+    description="Every supplier that submitted to the current phase, by name, with your "
+    "conflict-of-interest declaration about it. Declare on all of them before any response is "
+    "shown to you.",
+)
+@paginate(Pagination)
+def declarations(request, pk: int):
+    process, evaluator = _evaluator(request, pk)
+    return [_declaration(b) for b in selectors.bidders(evaluator, process.phase)]
+
+
+@router.post(
+    "/processes/{pk}/evaluation/declarations",
+    response={201: DeclarationOut, **ERRORS},
+    summary="Declare any conflict of interest with a supplier, before reading (evaluators)",
+    description="A conflict takes you off all of that supplier's responses. Declarations are "
+    "never changed.",
+)
+def declare(request, pk: int, payload: DeclarationIn):
+    process, evaluator = _evaluator(request, pk)
+    phase = process.phase
+    found = {b.organisation.slug: b for b in selectors.bidders(evaluator, phase)}
+    if payload.organisation not in found:
+        raise ValidationError(
+            {"organisation": "There is no such supplier among this phase's submissions"}
+        )
+    bidder = found[payload.organisation]
+    if bidder.declared:
+        raise ValidationError("You have already declared on this supplier.")
+    services.declare_organisations(
+        actor=request.auth,
+        process=process,
+        answers={bidder.organisation.pk: (payload.has_conflict, payload.details)},
+    )
+    fresh = {b.organisation.pk: b for b in selectors.bidders(evaluator, phase)}
+    return Status(201, _declaration(fresh[bidder.organisation.pk]))
 
 
 @router.get(
     "/processes/{pk}/evaluation/assignments",
     response={200: list[AssignmentOut], **ERRORS},
-    summary="Your submissions to declare on and score (evaluators)",
-    description="The opened submissions of the current phase, each with your conflict "
-    "declaration. Nothing but the supplier's name until you have declared.",
+    summary="Your responses to score, under neutral labels (evaluators)",
+    description="The opened responses of the current phase from the suppliers you declared no "
+    "conflict with, each under its letter. Empty until you have declared on every supplier.",
 )
 @paginate(Pagination)
 def assignments(request, pk: int):
     process, evaluator = _evaluator(request, pk)
-    rows = selectors.assignments(evaluator, process.phase)
     return [
         {
             "submission": a.submission.public_id,
-            "organisation": a.submission.organisation.name,
+            "label": a.label,
             "lot": _lot(a.submission),
-            "declared": (
-                "not_yet"
-                if a.declaration is None
-                else "conflict"
-                if a.declaration.has_conflict
-                else "no_conflict"
-            ),
-            "details": a.declaration.details if a.declaration is not None else "",
-            "declared_at": a.declaration.declared_at if a.declaration is not None else None,
-            "may_score": a.may_score,
+            "scored": a.scored,
+            "criteria": a.criteria,
         }
-        for a in rows
+        for a in selectors.assignments(evaluator, process.phase)
     ]
-
-
-@router.post(
-    "/processes/{pk}/evaluation/declarations",
-    response={201: AssignmentOut, **ERRORS},
-    summary="Declare any conflict of interest with a submission, before reading it (evaluators)",
-    description="A conflict takes you off the submission. Declarations are never changed.",
-)
-def declare(request, pk: int, payload: DeclarationIn):
-    process, _ = _evaluator(request, pk)
-    submission = _submission(process, payload.submission, "submission", process.phase)
-    made = services.declare(
-        actor=request.auth,
-        submission=submission,
-        has_conflict=payload.has_conflict,
-        details=payload.details,
-    )
-    return Status(
-        201,
-        {
-            "submission": submission.public_id,
-            "organisation": submission.organisation.name,
-            "lot": _lot(submission),
-            "declared": "conflict" if made.has_conflict else "no_conflict",
-            "details": made.details,
-            "declared_at": made.declared_at,
-            "may_score": not made.has_conflict,
-        },
-    )
 
 
 @router.get(
@@ -467,6 +576,7 @@ def answers(request, pk: int, ref: str):
     }
     return {
         "submission": submission.public_id,
+        "label": selectors.labels(submission.phase).get(submission.pk, ""),
         "phase": submission.phase.number,
         "lot": _lot(submission),
         "answers": [

@@ -17,3 +17,8 @@ class EvaluationConfig(AppConfig):
         from openbuy.evaluation.selectors import organisation_block
 
         related.register(Organisation, organisation_block)
+
+        from openbuy.evaluation.services import gate_allows
+        from openbuy.processes import gates
+
+        gates.register(gate_allows)

@@ -18,25 +18,54 @@ class EvaluatorForm(forms.Form):
         self.fields["kind"].error_messages["required"] = "Choose staff or invited expert"
 
 
-class DeclarationForm(forms.Form):
-    has_conflict = forms.TypedChoiceField(
-        label="Do you have a conflict of interest with this supplier?",
-        help_text="For example: you worked for them, own shares in them, or are related to or "
-        "close to someone who works there. You will not see the submission if you do.",
-        choices=[("no", "No, I have no conflict"), ("yes", "Yes, I have a conflict")],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-    )
-    details = forms.CharField(
-        label="If yes, describe it",
-        required=False,
-        max_length=LIMITS["details"],
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+class DeclarationsForm(forms.Form):
+    """One question per supplier, asked by name before any response is shown: is there a
+    conflict of interest, and if so what. Fields are named after the supplier's slug."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["has_conflict"].error_messages["required"] = "Say whether you have a conflict"
+        self.organisations = list(organisations)
+        for organisation in self.organisations:
+            key = organisation.slug
+            field = forms.TypedChoiceField(
+                label=f"Do you have a conflict of interest with {organisation.name}?",
+                help_text="For example: you worked for them, own shares in them, or are related "
+                "to or close to someone who works there.",
+                choices=[("no", "No, I have no conflict"), ("yes", "Yes, I have a conflict")],
+                coerce=lambda value: value == "yes",
+                widget=forms.RadioSelect,
+            )
+            field.error_messages["required"] = (
+                f"Say whether you have a conflict with {organisation.name}"
+            )
+            self.fields[f"conflict_{key}"] = field
+            self.fields[f"details_{key}"] = forms.CharField(
+                label=f"If yes, describe your conflict with {organisation.name}",
+                help_text="It is part of the record, published with the scores.",
+                required=False,
+                max_length=LIMITS["details"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        for organisation in self.organisations:
+            key = organisation.slug
+            if data.get(f"conflict_{key}") and not data.get(f"details_{key}", "").strip():
+                self.add_error(
+                    f"details_{key}",
+                    f"Describe your conflict with {organisation.name}: it is part of the record",
+                )
+        return data
+
+    def answers(self) -> dict[int, tuple[bool, str]]:
+        return {
+            o.pk: (
+                bool(self.cleaned_data[f"conflict_{o.slug}"]),
+                self.cleaned_data[f"details_{o.slug}"],
+            )
+            for o in self.organisations
+        }
 
 
 class ScoreForm(forms.Form):

@@ -81,24 +81,32 @@ class UnblindingOut(Schema):
 
 
 class AssignmentOut(Schema):
-    """An opened submission to declare on and then score. Until the evaluator has declared,
-    only the supplier's name: enough to know whether there is a conflict."""
+    """A response to score, under its neutral label: never the supplier's name."""
 
     submission: str = Field(description="The submission's public reference")
-    organisation: str = Field(description="The supplier's name, to declare any conflict with")
+    label: str = Field(description="The neutral letter the panel knows the response by")
     lot: int | None
-    declared: Literal["not_yet", "no_conflict", "conflict"]
-    details: str = Field(description="The conflict declared, if any")
-    declared_at: datetime | None
-    may_score: bool
+    scored: int = Field(description="How many of its criteria you have scored")
+    criteria: int = Field(description="How many criteria you score (price is by formula)")
 
 
 class DeclarationIn(Schema):
-    submission: SubmissionRef
+    organisation: str = Field(
+        min_length=1, max_length=100, description="The slug of a supplier that submitted"
+    )
     has_conflict: bool
     details: str = Field(
         "", max_length=LIMITS["details"], description="Required with a conflict: what it is"
     )
+
+
+class DeclarationOut(Schema):
+    """Your declaration about one supplier that submitted to the phase."""
+
+    organisation: OrganisationRefOut
+    declared: Literal["not_yet", "no_conflict", "conflict"]
+    details: str = Field(description="The conflict declared, if any")
+    declared_at: datetime | None
 
 
 class EvaluatedAnswerOut(Schema):
@@ -125,6 +133,7 @@ class EvaluatedAnswerOut(Schema):
 
 class SubmissionAnswersOut(Schema):
     submission: str
+    label: str = Field(description="The neutral letter the panel knows the response by")
     phase: int
     lot: int | None
     answers: list[EvaluatedAnswerOut]
@@ -285,11 +294,100 @@ class BidderOut(Schema):
     lot: int | None
 
 
+class PrizeOut(Schema):
+    """One prize of a challenge: the place, the entry, the amount and why."""
+
+    place: int
+    submission: str = Field(description="The winning entry's public reference")
+    winner: OrganisationRefOut
+    size: str = Field(description="The winner's size: micro, small, medium or large")
+    social_enterprise: bool
+    amount: Decimal
+    currency: str
+    reason: str
+    decided_at: datetime
+
+    @staticmethod
+    def resolve_submission(obj) -> str:
+        return obj.submission.public_id
+
+    @staticmethod
+    def resolve_winner(obj):
+        return obj.submission.organisation
+
+    @staticmethod
+    def resolve_size(obj) -> str:
+        return obj.submission.organisation.size
+
+    @staticmethod
+    def resolve_social_enterprise(obj) -> bool:
+        return obj.submission.organisation.is_social_enterprise
+
+
+class PrizeIn(Schema):
+    submission: SubmissionRef
+    amount: Annotated[
+        Annotated[str, StringConstraints(max_length=30)],
+        BeforeValidator(_number_as_text),
+        Field(description='The prize, like 5000 or "5000.00", in the process\'s currency'),
+    ]
+    reason: str = Field(max_length=LIMITS["reason"], description="Why it wins (published)")
+
+
+class PrizesIn(Schema):
+    prizes: list[PrizeIn] = Field(
+        min_length=1, max_length=100, description="In order of place: the first is first prize"
+    )
+
+
 class AwardNoticeOut(Schema):
     process: int
     title: str
-    awards: list[AwardOut]
+    awards: list[AwardOut] = Field(description="A tender's awards (one per lot in lots)")
+    prizes: list[PrizeOut] = Field(description="A challenge's prizes, by place")
     bidders: list[BidderOut] = Field(description="Every bidder, each with a public debrief")
+
+
+Mark = Annotated[int, Field(ge=1, le=5, description="From 1 (poor) to 5 (excellent)")]
+
+
+class RatingIn(Schema):
+    organisation: str | None = Field(
+        None,
+        max_length=100,
+        description="The bidding organisation's slug; needed only if you belong to several",
+    )
+    clarity: Mark
+    answers: Mark
+    debrief: Mark
+    timeliness: Mark
+    comment: str = Field("", max_length=LIMITS["reason"])
+
+
+class RatingOut(Schema):
+    process: int
+    organisation: OrganisationRefOut
+    clarity: int
+    answers: int
+    debrief: int
+    timeliness: int
+    comment: str
+    rated_at: datetime
+
+    @staticmethod
+    def resolve_process(obj) -> int:
+        return obj.process_id
+
+
+class BuyerRatingsOut(Schema):
+    """The averages of bidders' ratings of how a buyer runs its competitions."""
+
+    organisation: OrganisationRefOut
+    count: int = Field(description="How many bidders rated it")
+    clarity: float | None = Field(description="Clarity of specifications, 1 to 5")
+    answers: float | None = Field(description="Usefulness of answers to questions, 1 to 5")
+    debrief: float | None = Field(description="Debriefs, 1 to 5")
+    timeliness: float | None = Field(description="Time to a decision, 1 to 5")
 
 
 class DebriefOut(Schema):

@@ -90,7 +90,7 @@ def _opened(submission: Submission) -> None:
         raise PermissionDenied("This submission has not been opened.")
 
 
-def _unscored(phase) -> list[str]:
+def _unscored(phase, submissions=None) -> list[str]:
     """Who still owes a score: every evaluator who declared no conflict with a submission must
     score each of its non-price criteria before the panel's result counts."""
     missing = []
@@ -100,9 +100,10 @@ def _unscored(phase) -> list[str]:
             "evaluator_id", "submission_id", "criterion_id"
         )
     )
-    for declaration in Declaration.objects.filter(
-        submission__phase=phase, has_conflict=False
-    ).select_related("evaluator__user", "submission__organisation"):
+    declarations = Declaration.objects.filter(submission__phase=phase, has_conflict=False)
+    if submissions is not None:
+        declarations = declarations.filter(submission__in=submissions)
+    for declaration in declarations.select_related("evaluator__user", "submission__organisation"):
         for criterion in criteria:
             key = (declaration.evaluator_id, declaration.submission_id, criterion.pk)
             if key not in given:
@@ -113,9 +114,13 @@ def _unscored(phase) -> list[str]:
     return missing
 
 
-def _declarations(phase) -> list[dict]:
-    """The panel's conflict declarations for a phase, for the public record made when its
-    scores are published (the award, the prizes or the stage gate)."""
+def _declarations(phase, submissions=None) -> list[dict]:
+    """The panel's conflict declarations for a phase (or some of its submissions: a lot's), for
+    the public record made when their scores are published (the award, the prizes or the stage
+    gate)."""
+    found = Declaration.objects.filter(submission__phase=phase)
+    if submissions is not None:
+        found = found.filter(submission__in=submissions)
     return [
         {
             "evaluator": str(d.evaluator.user),
@@ -123,14 +128,14 @@ def _declarations(phase) -> list[dict]:
             "conflict": d.has_conflict,
             "details": d.details,
         }
-        for d in Declaration.objects.filter(submission__phase=phase)
-        .select_related("evaluator__user", "submission__organisation")
-        .order_by("declared_at", "id")
+        for d in found.select_related("evaluator__user", "submission__organisation").order_by(
+            "declared_at", "id"
+        )
     ]
 
 
-def _require_scored(phase) -> None:
-    missing = _unscored(phase)
+def _require_scored(phase, submissions=None) -> None:
+    missing = _unscored(phase, submissions)
     if missing:
         raise ValidationError(
             "Every evaluator cleared for a submission must score all of it first. Still to "
@@ -231,6 +236,34 @@ def declare(
             after={"submission": submission.public_id, "conflict": bool(has_conflict)},
         )
     return declaration
+
+
+def declare_organisations(
+    *, actor: User, process: Process, answers: dict[int, tuple[bool, str]]
+) -> list[Declaration]:
+    """Declare on suppliers by name, before seeing any response: ``{organisation id:
+    (has_conflict, details)}``. Each declaration covers every opened submission of that supplier
+    in the current phase. All or nothing: one refused declaration keeps the others unsaved."""
+    if not answers:
+        raise ValidationError("Declare on at least one supplier.")
+    phase = process.phase
+    submissions = list(
+        Submission.objects.filter(
+            phase=phase, opened__isnull=False, organisation_id__in=list(answers)
+        ).select_related("phase__process", "organisation")
+    )
+    if {s.organisation_id for s in submissions} != set(answers):
+        raise ValidationError("Declare only on the suppliers who submitted to this phase.")
+    made = []
+    with transaction.atomic():
+        for submission in submissions:
+            has_conflict, details = answers[submission.organisation_id]
+            made.append(
+                declare(
+                    actor=actor, submission=submission, has_conflict=has_conflict, details=details
+                )
+            )
+    return made
 
 
 def _number(value, field: str) -> Decimal:
@@ -403,8 +436,9 @@ def award(
             )
         if submission.phase_id != phase.pk or submission.opened is None:
             raise ValidationError({"submission": "Choose one of the opened submissions"})
-        _require_scored(phase)
         lot = submission.lot
+        # A lot is awarded on its own: only its own submissions need to be scored.
+        _require_scored(phase, phase.submissions.filter(lot=lot) if lot else None)
         rows = [
             r for r in selectors.results(actor, phase) if r.submission.lot_id == submission.lot_id
         ]
@@ -472,7 +506,7 @@ def award(
                 "rationale": rationale,
                 "below_top_reason": made.below_top_reason,
                 "totals": {r.submission.organisation.name: str(r.total.total) for r in rows},
-                "declarations": _declarations(phase),
+                "declarations": _declarations(phase, [r.submission for r in rows]),
                 "scores": [
                     {
                         "organisation": r.submission.organisation.name,
@@ -637,6 +671,28 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                 reason=f"Stopped at the gate after phase {phase.number}: no supplier continues.",
             )
     return decided
+
+
+def gate_allows(phase, organisations) -> None:
+    """The stage-gate check processes calls (``processes.gates``) before taking suppliers
+    forward or starting the next phase: the gate after ``phase`` must be decided, and each
+    supplier taken forward must have been let continue."""
+    decided = dict(
+        GateDecision.objects.filter(phase=phase).values_list(
+            "submission__organisation_id", "decision"
+        )
+    )
+    if not decided:
+        raise ValidationError(
+            f"Decide the stage gate after phase {phase.number} first: who continues and who "
+            "stops, with reasons against the phase's criteria."
+        )
+    refused = [o for o in organisations if decided.get(o.pk) != GateDecision.Decision.CONTINUE]
+    if refused:
+        names = ", ".join(sorted(str(o) for o in refused))
+        raise ValidationError(
+            {"organisations": f"Only suppliers the stage gate let continue go forward: not {names}"}
+        )
 
 
 # --- bidders rate the buyer ------------------------------------------------------------------

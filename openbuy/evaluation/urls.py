@@ -26,4 +26,9 @@ urlpatterns = [
     path("processes/<id:pk>/debriefs/<slug:ref>/", views.debrief, name="debrief"),
     path("processes/<id:pk>/rate/", views.rate, name="rate"),
     path("processes/<id:pk>/evaluation/<slug:ref>/", views.evaluate, name="evaluate"),
+    path(
+        "processes/<id:pk>/evaluation/<slug:ref>/files/<slug:file_ref>/",
+        views.attachment,
+        name="attachment",
+    ),
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from openbuy.accounts.models import User
@@ -52,28 +52,25 @@ def _submission(process: Process, ref: str) -> Submission:
 
 @login_required
 def panel(request, pk: int):
-    """An evaluator's list of submissions to declare on and score; the buyer's view of the
-    panel."""
+    """An evaluator first declares on every supplier by name, then scores their responses
+    under neutral labels; the buyer's officers see the panel and the blinding."""
     process = _process(request, pk)
     evaluator = selectors.evaluator_of(request.user, process)
     phase = process.phase
-    form = f.DeclarationForm(_posted(request))
-    if request.method == "POST" and evaluator is not None:
-        submission = _submission(process, request.POST.get("submission", ""))
-        if form.is_valid():
-            try:
-                services.declare(
-                    actor=request.user,
-                    submission=submission,
-                    has_conflict=form.cleaned_data["has_conflict"],
-                    details=form.cleaned_data["details"],
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, "Declaration recorded.")
-                return redirect("evaluation:panel", pk=process.pk)
-    rows = selectors.assignments(evaluator, phase) if evaluator is not None else []
+    bidders = selectors.bidders(evaluator, phase) if evaluator is not None else []
+    undeclared = [b.organisation for b in bidders if not b.declared]
+    form = f.DeclarationsForm(
+        _posted(request) if evaluator is not None else None, organisations=undeclared
+    )
+    if undeclared and attempt(
+        request,
+        form,
+        lambda _: services.declare_organisations(
+            actor=request.user, process=process, answers=form.answers()
+        ),
+        "Declarations recorded.",
+    ):
+        return redirect("evaluation:panel", pk=process.pk)
     return render(
         request,
         "evaluation/panel.html",
@@ -81,7 +78,9 @@ def panel(request, pk: int):
             "process": process,
             "phase": phase,
             "evaluator": evaluator,
-            "rows": rows,
+            "bidders": bidders,
+            "undeclared": undeclared,
+            "rows": selectors.assignments(evaluator, phase) if evaluator is not None else [],
             "form": form,
             "runs": can(request.user, "evaluation.run", process),
             "members": selectors.panel(request.user, process),
@@ -96,20 +95,17 @@ def evaluators(request, pk: int):
     if not can(request.user, "evaluation.run", process):
         raise PermissionDenied
     form = f.EvaluatorForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
+
+    def add(data):
+        user = User.objects.filter(email__iexact=data["email"], is_active=True).first()
         if user is None:
-            form.add_error("email", "There is no openbuy account with that email address")
-        else:
-            try:
-                services.evaluator_add(
-                    actor=request.user, process=process, user=user, kind=form.cleaned_data["kind"]
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, f"{user} is on the panel.")
-                return redirect("evaluation:panel", pk=process.pk)
+            raise ValidationError({"email": "There is no openbuy account with that email address"})
+        return services.evaluator_add(
+            actor=request.user, process=process, user=user, kind=data["kind"]
+        )
+
+    if attempt(request, form, add, "Added to the panel."):
+        return redirect("evaluation:panel", pk=process.pk)
     return render(
         request,
         "processes/form.html",
@@ -196,9 +192,48 @@ def evaluate(request, pk: int, ref: str):
     return render(
         request,
         "evaluation/evaluate.html",
-        {"process": process, "submission": submission, "rows": rows, "scale": scale},
+        {
+            "process": process,
+            "submission": submission,
+            "label": selectors.labels(submission.phase).get(submission.pk, ""),
+            "attachments": selectors.attachments_for(request.user, submission),
+            "rows": rows,
+            "scale": scale,
+        },
         status=400 if target and request.method == "POST" else 200,
     )
+
+
+@login_required
+def attachment(request, pk: int, ref: str, file_ref: str):
+    """A cleared evaluator downloads a file attached to a submission they score."""
+    from openbuy.processes import sealing
+    from openbuy.processes import services as process_services
+    from openbuy.processes.models import SubmissionFile
+
+    process = _process(request, pk)
+    submission = _submission(process, ref)
+    found = {a.id: a for a in selectors.attachments_for(request.user, submission)}
+    if file_ref not in found:
+        raise Http404
+    try:
+        entry, data = process_services.file_content(submission, file_ref)
+    except (LookupError, ValueError, SubmissionFile.DoesNotExist, sealing.SealError):
+        raise Http404 from None
+    extension = entry["name"].rsplit(".", 1)[-1][:10] if "." in entry["name"] else "bin"
+    label = selectors.labels(submission.phase).get(submission.pk, "")
+    response = HttpResponse(data, content_type=entry["type"])
+    # A neutral file name: the original may name the supplier.
+    response["Content-Disposition"] = (
+        f'attachment; filename="response-{label}-{file_ref[:8]}.{_safe(extension)}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _safe(text: str) -> str:
+    return "".join(c for c in text if c.isalnum()) or "bin"
 
 
 def results(request, pk: int):
@@ -213,7 +248,7 @@ def results(request, pk: int):
     )
     if phase is None:
         raise Http404
-    if not selectors.may_see_scores(request.user, process, phase):
+    if not selectors.may_see_some_scores(request.user, process, phase):
         raise PermissionDenied
     return render(
         request,
@@ -222,6 +257,7 @@ def results(request, pk: int):
             "process": process,
             "phase": phase,
             "results": selectors.results(request.user, phase),
+            "names": selectors.sees_names(request.user, process, phase),
             "runs": can(request.user, "evaluation.run", process),
             "limit": services.disagreement_range(),
             "criteria": list(process.criteria.all()),
@@ -276,25 +312,20 @@ def award(request, pk: int):
     rows = selectors.results(request.user, process.phase)
     ranked = sorted(rows, key=lambda r: r.place.position if r.place and r.place.position else 10**6)
     form = f.AwardForm(_posted(request), choices=ranked)
-    if request.method == "POST" and form.is_valid():
-        chosen = next(
-            r.submission for r in rows if r.submission.public_id == form.cleaned_data["submission"]
-        )
-        try:
-            services.award(
-                actor=request.user,
-                process=process,
-                submission=chosen,
-                rationale=form.cleaned_data["rationale"],
-                below_top_reason=form.cleaned_data["below_top_reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request, "Awarded. The notice, the scores and every debrief are public."
-            )
-            return redirect("evaluation:award_notice", pk=process.pk)
+    by_ref = {r.submission.public_id: r.submission for r in rows}
+    if attempt(
+        request,
+        form,
+        lambda d: services.award(
+            actor=request.user,
+            process=process,
+            submission=by_ref[d["submission"]],
+            rationale=d["rationale"],
+            below_top_reason=d["below_top_reason"],
+        ),
+        "Awarded. The notice, the scores and every debrief are public.",
+    ):
+        return redirect("evaluation:award_notice", pk=process.pk)
     return render(
         request,
         "evaluation/award.html",
@@ -309,9 +340,9 @@ def award(request, pk: int):
 
 def award_notice(request, pk: int):
     process = _visible(request, pk)
-    public = selectors.scores_public(process)
-    awards = selectors.awards_of(process) if public else []
-    prizes = selectors.prizes_of(process) if public else []
+    # Awards are public from the moment each is made (lot by lot, in a tender with lots).
+    awards = selectors.awards_of(process)
+    prizes = selectors.prizes_of(process) if selectors.scores_public(process) else []
     if not awards and not prizes:
         raise Http404
     return render(
@@ -329,7 +360,7 @@ def award_notice(request, pk: int):
 def debrief(request, pk: int, ref: str):
     process = _visible(request, pk)
     submission = _submission(process, ref)
-    if not selectors.scores_public(process, submission.phase):
+    if not selectors.scores_public(process, submission.phase, submission):
         raise Http404
     mine, winner, awards = selectors.debrief(submission)
     return render(
@@ -348,14 +379,15 @@ def gate(request, pk: int):
     phase = process.phase
     rows = selectors.results(request.user, phase)
     form = f.GateForm(_posted(request), rows=rows)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.gate_decide(actor=request.user, process=process, decisions=form.decisions())
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "The stage gate is decided and published.")
-            return redirect("evaluation:gate_outcome", pk=process.pk, number=phase.number)
+    if attempt(
+        request,
+        form,
+        lambda _: services.gate_decide(
+            actor=request.user, process=process, decisions=form.decisions()
+        ),
+        "The stage gate is decided and published.",
+    ):
+        return redirect("evaluation:gate_outcome", pk=process.pk, number=phase.number)
     return render(
         request, "evaluation/gate.html", {"process": process, "phase": phase, "form": form}
     )
@@ -390,20 +422,19 @@ def rate(request, pk: int):
     if not mine or not selectors.scores_public(process):
         raise PermissionDenied
     form = f.RatingForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rate(
-                actor=request.user,
-                process=process,
-                organisation=mine[0],
-                marks=form.cleaned_data,
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Thank you: your rating is published with the buyer's.")
-            return redirect("evaluation:award_notice", pk=process.pk)
+    if attempt(
+        request,
+        form,
+        lambda d: services.rate(
+            actor=request.user,
+            process=process,
+            organisation=mine[0],
+            marks=d,
+            comment=d["comment"],
+        ),
+        "Thank you: your rating is published with the buyer's.",
+    ):
+        return redirect("evaluation:award_notice", pk=process.pk)
     return render(
         request,
         "processes/form.html",

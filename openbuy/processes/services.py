@@ -32,7 +32,7 @@ from openbuy.audit import services as audit
 from openbuy.discussion import moderation, notifications
 from openbuy.needs.models import Area
 from openbuy.needs.services import ATTACHMENT_TYPES, sniff
-from openbuy.processes import kinds, lifecycle, sealing
+from openbuy.processes import gates, kinds, lifecycle, sealing
 from openbuy.processes.lifecycle import Event, Status
 from openbuy.processes.models import (
     Criterion,
@@ -1429,6 +1429,7 @@ def invite(*, actor: User, process: Process, organisations: Sequence[Organisatio
             raise ValidationError(
                 {"organisations": "Choose among the suppliers who submitted to this phase"}
             )
+        gates.forward(current, chosen)
         standing = Invitation.objects.filter(phase=nxt).exclude(
             state__in=[Invitation.State.REVOKED, Invitation.State.DECLINED]
         )
@@ -1560,6 +1561,7 @@ def phase_start_next(*, actor: User, process: Process) -> Process:
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         _move(process, Event.NEXT_PHASE, now)
         nxt = _next_phase(process)
+        gates.forward(process.phase)
         earliest = now + timedelta(days=process.amendment_days)
         if nxt.deadline is None or nxt.deadline < earliest:
             raise ValidationError(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from openbuy.accounts.models import Membership, User
 from openbuy.demo.personas import create_personas
+from openbuy.evaluation import selectors
 from openbuy.evaluation import services as evaluation
 from openbuy.evaluation.models import Award, Declaration
 from openbuy.needs import services as needs
@@ -128,35 +129,29 @@ def submit(process, user, organisation, text, price):
     )
 
 
-def declare(steps, organisation, conflict=""):
-    """Declare on the panel page, before seeing the submission: a conflict, or none."""
-    form = steps.page.locator("main form").filter(
-        has_text=f"conflict of interest with {organisation}?"
-    )
-    if conflict:
-        form.get_by_label("Yes, I have a conflict").check()
-        form.locator("textarea[name=details]").fill(conflict)
-    else:
-        form.get_by_label("No, I have no conflict").check()
-    form.get_by_role("button", name=f"Declare for {organisation}").click()
-    steps.page.wait_for_load_state()
-    steps.check()
-    assert "Declaration recorded." in main_text(steps)
-
-
-def entry(steps, organisation):
-    """The panel's entry for a supplier, once declared on."""
+def declare(steps, answers):
+    """Declare on the panel page, by name, before seeing any response: for each supplier a
+    conflict (its details) or none (``""``)."""
     page = steps.page
-    return page.locator("main ol > li").filter(has=page.locator("h3", has_text=organisation))
+    for organisation, conflict in answers.items():
+        group = page.get_by_role(
+            "group", name=re.compile(re.escape(f"conflict of interest with {organisation}?"))
+        )
+        if conflict:
+            group.get_by_label("Yes, I have a conflict").check()
+            page.get_by_label(f"If yes, describe your conflict with {organisation}").fill(conflict)
+        else:
+            group.get_by_label("No, I have no conflict").check()
+    click(steps, "button", "Record my declarations")
+    assert "Declarations recorded." in main_text(steps)
 
 
-def score(steps, organisation, marks):
-    """Open the supplier's submission from the panel, check it is blind, score each criterion
+def score(steps, label, organisation, marks):
+    """Open a response from the panel by its letter, check it is blind, score each criterion
     (``{criterion name: (score, justification)}``), and go back to the panel."""
-    entry(steps, organisation).get_by_role("link", name=re.compile("Read and score")).click()
-    steps.page.wait_for_load_state()
-    steps.check()
-    steps.see_heading("Score this submission")
+    click(steps, "link", f"Response {label}")
+    steps.see_heading(f"Score response {label}")
+    assert organisation not in main_text(steps)
     responses = steps.page.locator(".ob-response").all()
     assert len(responses) == len(marks)
     words = organisation.split()[:1] + (["Sam"] if organisation == COOP else [])
@@ -175,7 +170,7 @@ def score(steps, organisation, marks):
         steps.page.wait_for_load_state()
         steps.check()
         assert f"Score for “{name}” saved." in main_text(steps)
-    click(steps, "link", "Back to your submissions")
+    click(steps, "link", "Back to your responses")
 
 
 def test_a_staged_competition_from_phase_1_opening_to_a_phase_2_contract(
@@ -204,18 +199,27 @@ def test_a_staged_competition_from_phase_1_opening_to_a_phase_2_contract(
         for who, kind in (("frontline", "staff"), ("evaluator", "expert"), ("org_admin", "staff")):
             evaluation.evaluator_add(actor=buyer, process=process, user=personas[who], kind=kind)
 
-        # When Nia declares a conflict with Northgate, and none with the co-operative
+        # When Nia declares a conflict with Northgate, and none with the co-operative (first
+        # forgetting to say anything about Northgate)
+        labels = {
+            s.organisation.name: selectors.labels(phase1)[s.pk]
+            for s in Submission.objects.filter(phase=phase1).select_related("organisation")
+        }
         nia = person("nia@example.org")
         nia.visit(f"/processes/{process.pk}/")
         click(nia, "link", "Evaluation panel")
         nia.see_heading("Evaluation of phase 1")
-        declare(nia, BIGCO, conflict="I advised Northgate Systems plc on its bids until May.")
-        declare(nia, COOP)
-        # Then she is kept off Northgate's submission, and the declaration is on the record
-        conflicted = entry(nia, BIGCO).inner_text()
-        assert "You declared a conflict" in conflicted
-        assert "Read and score" not in conflicted
-        assert "Read and score" in entry(nia, COOP).inner_text()
+        assert "Response " not in main_text(nia)  # nothing to score before declaring
+        nia.page.get_by_role(
+            "group", name=re.compile(re.escape(f"conflict of interest with {COOP}?"))
+        ).get_by_label("No, I have no conflict").check()
+        click(nia, "button", "Record my declarations")
+        assert f"Say whether you have a conflict with {BIGCO}" in main_text(nia)
+        declare(nia, {BIGCO: "I advised Northgate Systems plc on its bids until May.", COOP: ""})
+        # Then she is kept off Northgate's response, and the declaration is on the record
+        text = main_text(nia)
+        assert "Conflict: I advised Northgate Systems plc on its bids until May." in text
+        assert f"Response {labels[COOP]}" in text and f"Response {labels[BIGCO]}" not in text
         refused = nia.page.goto(f"/processes/{process.pk}/evaluation/{refs[BIGCO]}/")
         assert refused is not None and refused.status == 403
         nia.check()
@@ -257,9 +261,9 @@ def test_a_staged_competition_from_phase_1_opening_to_a_phase_2_contract(
         }
         for steps, given in marks.items():
             steps.visit(f"/processes/{process.pk}/evaluation/")
+            declare(steps, dict.fromkeys(given, ""))
             for organisation, scores in given.items():
-                declare(steps, organisation)
-                score(steps, organisation, scores)
+                score(steps, labels[organisation], organisation, scores)
 
         # Then the buyer sees their disagreement on the co-operative's quality flagged
         bea = person("bea@example.org")

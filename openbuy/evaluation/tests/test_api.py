@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from openbuy.accounts import services as accounts
-from openbuy.evaluation import services
+from openbuy.evaluation import selectors, services
 from openbuy.evaluation.models import Award, Declaration, GateDecision, Moderation, Score
 from openbuy.evaluation.tests.conftest import SAM_ANSWER, add_supplier
 from openbuy.evaluation.tests.test_gates import staged  # noqa: F401 - fixture
@@ -128,7 +128,12 @@ def test_evaluator_paths_are_the_evaluators(call, personas, opened, evaluators, 
     ref = sam_sub.public_id
     endpoints = [
         ("get", f"{e}/assignments", None),
-        ("post", f"{e}/declarations", {"submission": ref, "has_conflict": False}),
+        ("get", f"{e}/declarations", None),
+        (
+            "post",
+            f"{e}/declarations",
+            {"organisation": sam_sub.organisation.slug, "has_conflict": False},
+        ),
         ("get", f"{e}/submissions/{ref}/answers", None),
         (
             "put",
@@ -164,40 +169,55 @@ def test_an_evaluator_declares_then_reads_blinded_and_scores(
     call, personas, opened, evaluators, sam_sub, rhys_sub, quality
 ):
     e = url(opened, "/evaluation")
-    listing = call("get", f"{e}/assignments", who="evaluator").json()
-    assert listing["count"] == 2
-    rows = {r["organisation"]: r for r in listing["items"]}
-    assert set(rows) == {"Patel Mobility Co-operative", "Northgate Systems plc"}
-    assert all(r["declared"] == "not_yet" and not r["may_score"] for r in rows.values())
-    assert set(listing["items"][0]) == {
-        "submission",
-        "organisation",
-        "lot",
-        "declared",
-        "details",
-        "declared_at",
-        "may_score",
-    }
+    coop, bigco = sam_sub.organisation.slug, rhys_sub.organisation.slug
+    # First the suppliers, by name, to declare on; no response until every one is declared.
+    listing = call("get", f"{e}/declarations", who="evaluator").json()
+    assert [r["organisation"]["name"] for r in listing["items"]] == [
+        "Northgate Systems plc",
+        "Patel Mobility Co-operative",
+    ]
+    assert all(r["declared"] == "not_yet" for r in listing["items"])
     assert "installs the doors" in SAM_ANSWER and "installs the doors" not in str(listing)
-    # Nothing to read before declaring.
+    assert call("get", f"{e}/assignments", who="evaluator").json()["count"] == 0
     answers = f"{e}/submissions/{sam_sub.public_id}/answers"
     response = call("get", answers, who="evaluator")
     assert response.status_code == 403 and "Declare" in response.json()["detail"]
 
-    body = {"submission": sam_sub.public_id, "has_conflict": True}
+    body = {"organisation": coop, "has_conflict": True}
     response = call("post", f"{e}/declarations", body, "evaluator")
     assert response.status_code == 422 and fields(response) == ["details"]
+    response = call("post", f"{e}/declarations", {**body, "organisation": "nope"}, "evaluator")
+    assert response.status_code == 422 and fields(response) == ["organisation"]
     response = call("post", f"{e}/declarations", {**body, "has_conflict": False}, "evaluator")
     assert response.status_code == 201, response.content
-    assert response.json()["declared"] == "no_conflict" and response.json()["may_score"]
+    assert response.json()["declared"] == "no_conflict"
     # Declarations are never changed.
     response = call("post", f"{e}/declarations", body | {"details": "Friend."}, "evaluator")
     assert response.status_code == 422
+    # One supplier is still to declare on: still no responses, so their order tells nothing.
+    assert call("get", f"{e}/assignments", who="evaluator").json()["count"] == 0
+
+    # A declared conflict takes the evaluator off the supplier's responses, on the record.
+    conflict = {"organisation": bigco, "has_conflict": True, "details": "Ex-employer."}
+    response = call("post", f"{e}/declarations", conflict, "evaluator")
+    assert response.status_code == 201 and response.json()["declared"] == "conflict"
+    assert response.json()["details"] == "Ex-employer."
+    listing = call("get", f"{e}/assignments", who="evaluator").json()
+    assert listing["items"] == [
+        {
+            "submission": sam_sub.public_id,
+            "label": selectors.labels(sam_sub.phase)[sam_sub.pk],
+            "lot": None,
+            "scored": 0,
+            "criteria": 2,
+        }
+    ]
 
     read = call("get", answers, who="evaluator")
     assert read.status_code == 200, read.content
     got = read.json()
     assert got["submission"] == sam_sub.public_id and got["phase"] == 1
+    assert got["label"] == listing["items"][0]["label"]
     first = got["answers"][0]
     assert [a["kind"] for a in got["answers"]] == ["quality", "social_value"]
     text = read.content.decode()
@@ -220,24 +240,15 @@ def test_an_evaluator_declares_then_reads_blinded_and_scores(
     assert Score.objects.get().score == 8
     mine = call("get", answers, who="evaluator").json()["answers"][0]
     assert (mine["score"], mine["justification"]) == ("8.00", "A clear plan.")
+    assert call("get", f"{e}/assignments", who="evaluator").json()["items"][0]["scored"] == 1
     # Another evaluator, undeclared, neither reads nor scores it.
     assert call("get", answers, who="frontline").status_code == 403
     assert call("put", f"{e}/scores", score, "frontline").status_code == 403
-
-    # A declared conflict takes the evaluator off the submission, on the record.
-    conflict = {"submission": rhys_sub.public_id, "has_conflict": True, "details": "Ex-employer."}
-    response = call("post", f"{e}/declarations", conflict, "evaluator")
-    assert response.status_code == 201 and response.json()["declared"] == "conflict"
-    assert not response.json()["may_score"]
+    # The conflicted supplier's response stays shut.
     theirs = f"{e}/submissions/{rhys_sub.public_id}/answers"
     assert call("get", theirs, who="evaluator").status_code == 403
     response = call("put", f"{e}/scores", score | {"submission": rhys_sub.public_id}, "evaluator")
     assert response.status_code == 403
-    rows = {
-        r["organisation"]: r
-        for r in call("get", f"{e}/assignments", who="evaluator").json()["items"]
-    }
-    assert rows["Northgate Systems plc"]["details"] == "Ex-employer."
     assert Declaration.objects.filter(has_conflict=True).count() == 1
 
 
@@ -446,14 +457,21 @@ def test_bad_input_names_the_field(call, personas, opened, scored, quality, pric
             "evaluator",
             "post",
             "/declarations",
-            {"submission": "0" * 32, "has_conflict": False},
-            "submission",
+            {"organisation": "no-such-supplier", "has_conflict": False},
+            "organisation",
         ),
         (
             "evaluator",
             "post",
             "/declarations",
-            {"submission": ref, "has_conflict": "perhaps"},
+            {"organisation": "x" * 200, "has_conflict": False},
+            "organisation",
+        ),
+        (
+            "evaluator",
+            "post",
+            "/declarations",
+            {"organisation": "northgate-systems-plc", "has_conflict": "perhaps"},
             "has_conflict",
         ),
         ("buyer", "post", "/moderations", {**score, "reason": "r", "score": "lots"}, "score"),

@@ -164,3 +164,33 @@ def test_a_supplier_stopped_at_the_gate_gets_its_debrief_then(
     page = client.get(f"/processes/{staged.pk}/debriefs/{bigco}/").content.decode()
     assert "Debrief for Northgate Systems plc" in page and "GATEMARK by evaluator" in page
     assert "Best score taken forward" in page
+
+
+def test_nobody_goes_forward_around_the_gate(client, personas, staged):
+    """The processes invite page, its API and "start the next phase" all wait for the gate, and
+    then take forward only those it let continue."""
+    buyer, coop, bigco = personas["buyer"], personas["coop"], personas["bigco"]
+    with pytest.raises(ValidationError, match="Decide the stage gate after phase 1 first"):
+        process_services.invite(actor=buyer, process=staged, organisations=[coop])
+    with pytest.raises(ValidationError, match="Decide the stage gate after phase 1 first"):
+        process_services.phase_start_next(actor=buyer, process=staged)
+    client.force_login(buyer)
+    page = client.post(f"/processes/{staged.pk}/invite/", {"organisations": [coop.slug]})
+    assert "Decide the stage gate after phase 1 first" in page.content.decode()
+    api = client.post(
+        f"/api/v1/processes/{staged.pk}/invite",
+        {"organisations": [coop.slug]},
+        content_type="application/json",
+    )
+    assert api.status_code in (400, 422) and "stage gate" in api.content.decode()
+    assert not Invitation.objects.filter(phase__process=staged).exists()
+
+    refs = _refs(staged, personas)
+    services.gate_decide(
+        actor=buyer,
+        process=staged,
+        decisions={refs[0]: ("continue", "Passed."), refs[1]: ("stop", "Kill criterion met.")},
+    )
+    with pytest.raises(ValidationError, match="not Northgate Systems plc"):
+        process_services.invite(actor=buyer, process=staged, organisations=[bigco])
+    assert list(Invitation.objects.values_list("organisation", flat=True)) == [coop.pk]

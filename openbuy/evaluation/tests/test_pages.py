@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openbuy.evaluation import blinding, services
+from openbuy.evaluation import blinding, selectors, services
 from openbuy.evaluation.models import Declaration, Score
 from openbuy.evaluation.tests.conftest import add_supplier, open_phase
 from openbuy.processes.models import Submission
@@ -45,35 +45,45 @@ def _score(personas, who, submission, criterion, value):
 def test_an_evaluator_declares_from_the_panel_page(client, personas, evaluators, sam_sub, rhys_sub):
     client.force_login(personas["evaluator"])
     url = f"/processes/{sam_sub.phase.process_id}/evaluation/"
+    coop, bigco = sam_sub.organisation.slug, rhys_sub.organisation.slug
     page = client.get(url).content.decode()
-    # Both submissions, each with its own declaration form naming the supplier to declare on.
-    for submission in (sam_sub, rhys_sub):
-        assert f'name="submission" value="{submission.public_id}"' in page
-    assert page.count('name="has_conflict"') == 4  # yes/no for each
+    # One form: a question per supplier, by name, each field its own id for the error summary.
+    assert f'name="conflict_{coop}"' in page and f'name="conflict_{bigco}"' in page
     assert "Patel Mobility Co-operative" in page and "Northgate Systems plc" in page
-    assert "/evaluation/" + sam_sub.public_id not in page  # no way in before declaring
+    for submission in (sam_sub, rhys_sub):
+        assert submission.public_id not in page  # no way in, and no reference, before declaring
 
-    r = client.post(url, {"submission": sam_sub.public_id, "has_conflict": "no", "details": ""})
-    assert r.status_code == 302 and r.url == url
-    declaration = Declaration.objects.get()
-    assert (declaration.submission, declaration.has_conflict) == (sam_sub, False)
-    page = client.get(url).content.decode()
-    assert f"/evaluation/{sam_sub.public_id}/" in page
-    assert page.count('name="has_conflict"') == 2  # only Northgate's form is left
-
-    # A conflict without details is refused with a message, and nothing is recorded.
-    r = client.post(url, {"submission": rhys_sub.public_id, "has_conflict": "yes", "details": ""})
+    # A conflict without details is refused with a message linked to its field, keeping what
+    # was typed, and nothing is recorded.
+    r = client.post(url, {f"conflict_{coop}": "no", f"conflict_{bigco}": "yes"})
     assert r.status_code == 200
-    assert "Describe the conflict" in r.content.decode()
-    assert Declaration.objects.count() == 1
+    page = r.content.decode()
+    assert "Describe your conflict with Northgate Systems plc" in page
+    assert f'href="#id_details_{bigco}"' in page and f'id="id_details_{bigco}"' in page
+    assert re.search(rf'name="conflict_{coop}" value="no"[^>]*checked', page)  # kept
+    assert not Declaration.objects.exists()
+    r = client.post(url, {f"conflict_{coop}": "no"})
+    assert f'href="#id_conflict_{bigco}' in r.content.decode()
+    assert not Declaration.objects.exists()
+
     r = client.post(
         url,
-        {"submission": rhys_sub.public_id, "has_conflict": "yes", "details": "Ex-employee"},
+        {
+            f"conflict_{coop}": "no",
+            f"conflict_{bigco}": "yes",
+            f"details_{bigco}": "Ex-employee",
+        },
     )
-    assert r.status_code == 302
+    assert r.status_code == 302 and r.url == url
+    assert {(d.submission, d.has_conflict) for d in Declaration.objects.all()} == {
+        (sam_sub, False),
+        (rhys_sub, True),
+    }
     page = client.get(url).content.decode()
-    assert "You declared a conflict" in page
+    label = selectors.labels(sam_sub.phase)[sam_sub.pk]
+    assert f"/evaluation/{sam_sub.public_id}/" in page and f"Response {label}" in page
     assert f"/evaluation/{rhys_sub.public_id}/" not in page
+    assert "Conflict: Ex-employee" in page and 'name="conflict_' not in page
     assert client.get(f"{url}{rhys_sub.public_id}/").status_code == 403
     # Nor the panel's scores and reasons for it.
     services.declare(actor=personas["frontline"], submission=rhys_sub, has_conflict=False)
@@ -259,3 +269,51 @@ def test_panel_and_results_pages_make_as_many_queries_for_two_submissions_as_for
     assert _count(client, base) == panel_four
     client.force_login(personas["buyer"])
     assert _count(client, f"{base}results/") == results_four
+
+
+def test_a_cleared_evaluator_downloads_attachments_under_a_neutral_name(
+    client, personas, tender, submit, rival, clock
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    upload = SimpleUploadedFile("Patel Mobility plan.pdf", pdf, content_type="application/pdf")
+    submit(tender, "supplier", text="Our plan.", price="1000", add_files=[upload])
+    submit(tender, "rival", text="Theirs.", price="900")
+    process = open_phase(personas, tender, clock)
+    services.evaluator_add(
+        actor=personas["buyer"], process=process, user=personas["evaluator"], kind="expert"
+    )
+    services.evaluator_add(
+        actor=personas["buyer"], process=process, user=personas["frontline"], kind="staff"
+    )
+    sam = process.phase.submissions.get(organisation=personas["coop"])
+    [entry] = sam.opened["files"]
+    path = f"/processes/{process.pk}/evaluation/{sam.public_id}/files/{entry['id']}/"
+    client.force_login(personas["evaluator"])
+    assert client.get(path).status_code == 403  # not declared yet
+    services.declare_organisations(
+        actor=personas["evaluator"],
+        process=process,
+        answers={personas["coop"].pk: (False, ""), personas["bigco"].pk: (False, "")},
+    )
+    page = client.get(f"/processes/{process.pk}/evaluation/{sam.public_id}/").content.decode()
+    assert "Files are not blinded" in page and "[the supplier] plan.pdf" in page
+    assert "Patel" not in page
+    got = client.get(path)
+    assert got.status_code == 200 and got.content == pdf
+    label = selectors.labels(sam.phase)[sam.pk]
+    assert got["Content-Disposition"] == (
+        f'attachment; filename="response-{label}-{entry["id"][:8]}.pdf"'
+    )
+    assert got["X-Content-Type-Options"] == "nosniff"
+    assert client.get(path.replace(entry["id"], "0" * 32)).status_code == 404
+    # A conflicted evaluator, and anyone off the panel, get nothing.
+    services.declare_organisations(
+        actor=personas["frontline"],
+        process=process,
+        answers={personas["coop"].pk: (True, "My cousin."), personas["bigco"].pk: (False, "")},
+    )
+    for who in ("frontline", "supplier", "rival", "resident"):
+        client.force_login(personas[who])
+        assert client.get(path).status_code in (403, 404), who

@@ -187,10 +187,66 @@ def test_a_declared_conflict_takes_the_evaluator_off_that_submission(
         _score(personas, "evaluator", sam_sub, quality, "7")
     assert selectors.answers_for(personas["evaluator"], rhys_sub)
     _score(personas, "evaluator", rhys_sub, quality, "7")
-    rows = {a.submission.pk: a for a in selectors.assignments(evaluators[1], sam_sub.phase)}
-    assert rows[sam_sub.pk].may_score is False
-    assert rows[rhys_sub.pk].may_score is True
+    # Only the cleared response is listed to score, under its neutral label.
+    [row] = selectors.assignments(evaluators[1], sam_sub.phase)
+    assert row.submission == rhys_sub and row.scored == 1 and row.criteria == 2
+    assert row.label == selectors.labels(sam_sub.phase)[rhys_sub.pk]
+    bidders = {b.organisation: b for b in selectors.bidders(evaluators[1], sam_sub.phase)}
+    assert bidders[personas["coop"]].has_conflict and not bidders[personas["bigco"]].has_conflict
     assert Declaration.objects.get(submission=sam_sub).details.startswith("I advised")
+
+
+def test_responses_appear_under_labels_only_once_every_supplier_is_declared_on(
+    personas, evaluators, sam_sub, rhys_sub
+):
+    evaluator = evaluators[1]
+    assert selectors.assignments(evaluator, sam_sub.phase) == []
+    services.declare_organisations(
+        actor=personas["evaluator"],
+        process=sam_sub.phase.process,
+        answers={personas["coop"].pk: (False, "")},
+    )
+    assert selectors.assignments(evaluator, sam_sub.phase) == []  # one still to declare on
+    services.declare_organisations(
+        actor=personas["evaluator"],
+        process=sam_sub.phase.process,
+        answers={personas["bigco"].pk: (False, "")},
+    )
+    listed = selectors.assignments(evaluator, sam_sub.phase)
+    assert [a.label for a in listed] == ["A", "B"]
+    # The letters follow the random public references, not the names or the order of bidding.
+    by_ref = sorted([sam_sub, rhys_sub], key=lambda s: s.public_id)
+    assert [a.submission for a in listed] == by_ref
+
+
+def test_declaring_on_several_suppliers_is_all_or_nothing(personas, evaluators, sam_sub):
+    with pytest.raises(ValidationError, match="only on the suppliers who submitted"):
+        services.declare_organisations(
+            actor=personas["evaluator"],
+            process=sam_sub.phase.process,
+            answers={personas["coop"].pk: (False, ""), personas["trust"].pk: (False, "")},
+        )
+    with pytest.raises(ValidationError):
+        services.declare_organisations(
+            actor=personas["evaluator"],
+            process=sam_sub.phase.process,
+            answers={personas["coop"].pk: (True, "")},  # a conflict needs details
+        )
+    assert not Declaration.objects.exists()
+
+
+def test_labels_run_a_to_z_then_aa():
+    assert [selectors.label(n) for n in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
 
 
 def test_an_evaluator_reads_and_scores_nothing_before_declaring(
