@@ -95,6 +95,7 @@ def _register_routers() -> None:
     from openbuy.contracts.api import router as contracts_router
     from openbuy.discussion.api import router as discussion_router
     from openbuy.evaluation.api import router as evaluation_router
+    from openbuy.lessons.api import router as lessons_router
     from openbuy.needs.api import router as needs_router
     from openbuy.processes.api import router as processes_router
     from openbuy.specifications.api import router as specifications_router
@@ -102,6 +103,7 @@ def _register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)
     api.add_router("/", needs_router)
+    api.add_router("/", lessons_router)
     api.add_router("/", specifications_router)
     api.add_router("/", discussion_router)
     api.add_router("/", processes_router)

@@ -53,6 +53,10 @@ EVALUATION_SCALE_MAX = env.int("OPENBUY_EVALUATION_SCALE_MAX", 10, minimum=1)
 EVALUATION_DISAGREEMENT_RANGE = env.int("OPENBUY_EVALUATION_DISAGREEMENT_RANGE", 2, minimum=0)
 # Days between the award and the earliest a contract may be signed.
 STANDSTILL_DAYS = env.int("OPENBUY_STANDSTILL_DAYS", 10, minimum=0)
+# Lessons: the similarity engine (tfidf needs no model; semantic needs openbuy[semantic]), and how
+# many days late a milestone may be decided before a lesson is demanded.
+LESSONS_ENGINE = env.choice("OPENBUY_LESSONS_ENGINE", "tfidf", ["tfidf", "semantic"])
+LESSONS_MILESTONE_MARGIN_DAYS = env.int("OPENBUY_LESSONS_MILESTONE_MARGIN_DAYS", 14, minimum=0)
 SUBMISSION_FILE_MAX_BYTES = env.int(
     "OPENBUY_SUBMISSION_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1
 )
@@ -88,6 +92,7 @@ INSTALLED_APPS = [
     "openbuy.audit",
     "openbuy.discussion",
     "openbuy.needs",
+    "openbuy.lessons",
     "openbuy.specifications",
     "openbuy.processes",
     "openbuy.evaluation",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("openbuy.audit.urls")),
     path("", include("openbuy.discussion.urls")),
     path("", include("openbuy.needs.urls")),
+    path("", include("openbuy.lessons.urls")),
     path("", include("openbuy.specifications.urls")),
     path("", include("openbuy.processes.urls")),
     path("", include("openbuy.evaluation.urls")),

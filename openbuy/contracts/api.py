@@ -162,11 +162,20 @@ def milestone_add(request, pk: int, payload: MilestoneIn):
     return Status(201, made)
 
 
+LATE = (
+    " Decided more than the margin after it was due (OPENBUY_LESSONS_MILESTONE_MARGIN_DAYS, 14 "
+    "days unless set), the milestone was missed: refused with a 422 (field `lesson`, or "
+    "`lesson.title` and so on) without what that teaches — a `lesson`, or the "
+    "`no_lesson_reason`; either is published, the lesson in the lessons register. Needed once "
+    "per milestone; ignored when on time."
+)
+
+
 @router.post(
     "/contracts/{pk}/milestones/{milestone_id}/accept",
     response={200: MilestoneOut, **ERRORS},
     summary="Accept a milestone against its acceptance criteria (buyer officers)",
-    description="The supplier is told. An accepted milestone stays accepted.",
+    description="The supplier is told. An accepted milestone stays accepted." + LATE,
 )
 def milestone_accept(request, pk: int, milestone_id: int, payload: MilestoneNoteIn | None = None):
     contract = _runs(request, pk)
@@ -175,6 +184,7 @@ def milestone_accept(request, pk: int, milestone_id: int, payload: MilestoneNote
         milestone=_milestone(contract, milestone_id),
         accept=True,
         note=payload.note if payload is not None else "",
+        lesson=payload.entry() if payload is not None else None,
     )
 
 
@@ -182,7 +192,7 @@ def milestone_accept(request, pk: int, milestone_id: int, payload: MilestoneNote
     "/contracts/{pk}/milestones/{milestone_id}/reject",
     response={200: MilestoneOut, **ERRORS},
     summary="Record a milestone as not accepted, saying which criteria are not met",
-    description="The note is required, public, and the supplier is told.",
+    description="The note is required, public, and the supplier is told." + LATE,
 )
 def milestone_reject(request, pk: int, milestone_id: int, payload: MilestoneNoteIn):
     contract = _runs(request, pk)
@@ -191,6 +201,7 @@ def milestone_reject(request, pk: int, milestone_id: int, payload: MilestoneNote
         milestone=_milestone(contract, milestone_id),
         accept=False,
         note=payload.note,
+        lesson=payload.entry(),
     )
 
 
@@ -246,11 +257,16 @@ def amend(request, pk: int, payload: AmendmentIn):
 @router.post(
     "/contracts/{pk}/terminate",
     response={200: ContractOut, **ERRORS},
-    summary="End the contract early, with a public reason (buyer officers)",
+    summary="End the contract early, with a public reason and its lesson (buyer officers)",
+    description="A failure: refused with a 422 (field `lesson`, or `lesson.title` and so on) "
+    "without what it teaches — a `lesson`, or the `no_lesson_reason`. Either is published, the "
+    "lesson in the lessons register.",
 )
 def terminate(request, pk: int, payload: TerminationIn):
     contract = _runs(request, pk)
-    services.terminate(actor=request.auth, contract=contract, reason=payload.reason)
+    services.terminate(
+        actor=request.auth, contract=contract, reason=payload.reason, lesson=payload.entry()
+    )
     return _contract(pk)
 
 

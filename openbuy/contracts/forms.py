@@ -1,6 +1,7 @@
 from django import forms
 
 from openbuy.contracts.services import LIMITS
+from openbuy.lessons.forms import CaptureFields
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"})
 
@@ -32,6 +33,11 @@ class DecideForm(forms.Form):
     )
 
 
+class LateDecideForm(CaptureFields, DecideForm):
+    """Deciding a milestone more than the margin past due: the note, and what missing it
+    teaches (a lesson, or why there is none). Pass ``form.entry()`` to the service."""
+
+
 class OutcomeForm(forms.Form):
     name = forms.CharField(label="Outcome measure", max_length=LIMITS["name"])
     unit = forms.CharField(label="Unit", required=False, max_length=LIMITS["unit"])
@@ -53,12 +59,17 @@ class AmendForm(forms.Form):
     )
 
 
-class TerminateForm(forms.Form):
+class TerminateForm(CaptureFields, forms.Form):
+    """Why the contract ends early, and what that teaches (a lesson, or why there is none).
+    Pass ``form.entry()`` to the service."""
+
     reason = forms.CharField(
         label="Why the contract ends early (published)",
         max_length=LIMITS["text"],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    field_order = ["reason"]
 
 
 class CompleteForm(forms.Form):

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, StringConstraints, field_v
 from openbuy.contracts import selectors
 from openbuy.contracts.models import Contract
 from openbuy.contracts.services import LIMITS
+from openbuy.lessons.schemas import CaptureIn
 from openbuy.processes.schemas import MAX_ID
 
 STATUSES = ", ".join(Contract.Status.values)
@@ -185,7 +186,10 @@ class MilestoneIn(Schema):
     due_on: date
 
 
-class MilestoneNoteIn(Schema):
+class MilestoneNoteIn(CaptureIn):
+    """The decision's note; and, decided more than the margin after the milestone was due, what
+    missing it teaches — a ``lesson``, or (instead) the ``no_lesson_reason``, published too."""
+
     note: str = Field(
         "",
         max_length=LIMITS["text"],
@@ -210,5 +214,8 @@ class AmendmentIn(Schema):
     reason: str = Field(max_length=LIMITS["text"])
 
 
-class TerminationIn(Schema):
+class TerminationIn(CaptureIn):
+    """Why the contract ends early; and what that teaches — a ``lesson``, or (instead) the
+    ``no_lesson_reason``, published too."""
+
     reason: str = Field(max_length=LIMITS["text"], description="Why it ends early (published)")

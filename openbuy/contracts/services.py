@@ -1,23 +1,34 @@
 """Every write to contracts: signing after the standstill, milestones, outcomes, amendments,
 termination. Each is the buyer's (its officers'), checked, audited in public, and told to the
-supplier."""
+supplier.
+
+Two of them are failures that must teach something (see :mod:`openbuy.lessons.capture`):
+terminating a contract, and deciding a milestone more than
+``settings.LESSONS_MILESTONE_MARGIN_DAYS`` days after it was due. Neither goes ahead without a
+lesson, or the public reason there is none."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from openbuy import clock
 from openbuy.accounts.models import Membership, User
 from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.contracts.models import Amendment, Contract, Milestone, Outcome
+from openbuy.contracts.selectors import money
 from openbuy.discussion import notifications
 from openbuy.evaluation.models import Award
+from openbuy.lessons import capture
+from openbuy.lessons.models import Capture, Stage
 from openbuy.processes.services import local
 
 LIMITS = {"title": 150, "text": 5_000, "name": 150, "unit": 50}
@@ -169,23 +180,70 @@ def milestone_add(
     return milestone
 
 
+def days_late(milestone: Milestone, now: datetime | None = None) -> int:
+    """How many days after its due date a milestone decided ``now`` is decided (0 or fewer: on
+    time), counted in the service's time zone."""
+    return (timezone.localdate(now or clock.now()) - milestone.due_on).days
+
+
+def needing_lessons(milestones, now: datetime | None = None) -> set[int]:
+    """The ids of those milestones whose decision ``now`` needs a lesson: more than the margin
+    (``settings.LESSONS_MILESTONE_MARGIN_DAYS``) past due, and not yet captured (a late
+    rejection and the acceptance after it are one missed milestone: one lesson). One query."""
+    now = now or clock.now()
+    margin = settings.LESSONS_MILESTONE_MARGIN_DAYS
+    late = {m.pk for m in milestones if days_late(m, now) > margin}
+    if not late:
+        return set()
+    captured = Capture.objects.filter(
+        kind=Capture.Kind.MILESTONE_MISSED,
+        content_type=ContentType.objects.get_for_model(Milestone),
+        object_id__in=late,
+    ).values_list("object_id", flat=True)
+    return late - set(captured)
+
+
+def lesson_needed(milestone: Milestone, now: datetime | None = None) -> bool:
+    """Whether deciding this milestone ``now`` needs a lesson (see :func:`needing_lessons`)."""
+    return milestone.pk in needing_lessons([milestone], now)
+
+
 def milestone_decide(
-    *, actor: User, milestone: Milestone, accept: bool, note: str = ""
+    *,
+    actor: User,
+    milestone: Milestone,
+    accept: bool,
+    note: str = "",
+    lesson: capture.Entry | None = None,
 ) -> Milestone:
-    """Accept a milestone against its acceptance criteria, or not (with a note saying why)."""
+    """Accept a milestone against its acceptance criteria, or not (with a note saying why).
+
+    Decided more than the margin after it was due (:func:`lesson_needed`), the milestone was
+    missed: the decision needs ``lesson`` — what it teaches, or why there is nothing to learn —
+    kept about the milestone. Within the margin ``lesson`` is not needed, and ignored."""
     contract = milestone.contract
     _require_runner(actor, contract.process)
     note = str(note or "").strip()[: LIMITS["text"]]
-    if not accept and not note:
-        raise ValidationError({"note": "Say which acceptance criteria are not met"})
     with transaction.atomic():
         contract = _locked(contract)
         _active(contract)
         milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
         if milestone.status == Milestone.Status.ACCEPTED:
             raise ValidationError("This milestone has already been accepted.")
+        now = clock.now()  # after the lock: a decision that waited is judged when it runs
+        errors = {}
+        if not accept and not note:
+            errors["note"] = ["Say which acceptance criteria are not met"]
+        late = lesson_needed(milestone, now)
+        if late:
+            try:
+                lesson = capture.require(lesson)
+            except ValidationError as error:
+                errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
         milestone.status = Milestone.Status.ACCEPTED if accept else Milestone.Status.REJECTED
-        milestone.decided_at = clock.now()
+        milestone.decided_at = now
         milestone.decided_by = actor
         if accept and milestone.note and milestone.note != note:
             # Accepted after an earlier rejection: keep why it was first not accepted.
@@ -203,6 +261,22 @@ def milestone_decide(
             f"{actor} {verb} milestone {milestone.number}, “{milestone.title}”"
             + (f": {note}" if note else ""),
         )
+        if late and lesson is not None:
+            due = milestone.due_on
+            capture.record(
+                actor=actor,
+                entry=lesson,
+                kind=Capture.Kind.MILESTONE_MISSED,
+                organisation=contract.process.organisation,
+                about=milestone,
+                label=f"Milestone {milestone.number} of “{contract.title}”, “{milestone.title}”, "
+                f"due {due.day} {due:%B %Y}, {'accepted' if accept else 'not accepted'} "
+                f"{days_late(milestone, now)} days late",
+                url=reverse("contracts:detail", args=[contract.pk])
+                + f"#milestone-{milestone.number}",
+                stage=Stage.DELIVERY,
+                area=contract.process.area,
+            )
         _tell(
             contract,
             f"Milestone “{milestone.title}” was {'accepted' if accept else 'not accepted'}",
@@ -277,9 +351,25 @@ def amend(*, actor: User, contract: Contract, value_change, reason: str) -> Amen
     return made
 
 
-def terminate(*, actor: User, contract: Contract, reason: str) -> Contract:
+def terminate(
+    *, actor: User, contract: Contract, reason: str, lesson: capture.Entry | None = None
+) -> Contract:
+    """End the contract early, with a public reason. A failure: it needs ``lesson`` — what the
+    termination teaches, or why there is nothing to learn — checked before anything changes and
+    kept about the contract, at its current value."""
     _require_runner(actor, contract.process)
-    reason = _text(reason, "reason", label="reason for ending the contract")
+    errors: dict[str, list[str]] = {}
+    try:
+        reason = _text(reason, "reason", label="reason for ending the contract")
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        lesson = capture.require(lesson)
+    except ValidationError as error:
+        errors.update(error.message_dict)  # said with the reason's, not after it
+    if errors:
+        raise ValidationError(errors)
+    assert lesson is not None  # require() returned it (checked above)
     with transaction.atomic():
         contract = _locked(contract)
         _active(contract)
@@ -293,6 +383,19 @@ def terminate(*, actor: User, contract: Contract, reason: str) -> Contract:
             "contract.terminated",
             f"{actor} terminated “{contract.title}”: {reason}",
             after={"reason": reason},
+        )
+        capture.record(
+            actor=actor,
+            entry=lesson,
+            kind=Capture.Kind.TERMINATED,
+            organisation=contract.process.organisation,
+            about=contract,
+            label=f"“{contract.title}” with {contract.supplier} terminated: {reason}",
+            url=reverse("contracts:detail", args=[contract.pk]),
+            stage=Stage.DELIVERY,
+            area=contract.process.area,
+            cost=max(money(contract).current, Decimal(0)),
+            currency=contract.currency,
         )
         _tell(contract, f"“{contract.title}” was terminated: {reason}", actor)
     return contract

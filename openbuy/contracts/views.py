@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -50,6 +51,8 @@ def _page(request, form, contract, heading, button, intro="", danger=False, proc
 def detail(request, pk: int):
     contract = _contract(pk)
     runs = can(request.user, "processes.run", contract.process)
+    milestones = list(contract.milestones.all())
+    pending = [m for m in milestones if m.status != Milestone.Status.ACCEPTED]
     return render(
         request,
         "contracts/contract_detail.html",
@@ -57,7 +60,10 @@ def detail(request, pk: int):
             "contract": contract,
             "process": contract.process,
             "money": selectors.money(contract),
-            "milestones": list(contract.milestones.all()),
+            "milestones": milestones,
+            # Decided now, these need a lesson: they are decided on their own page.
+            "late": services.needing_lessons(pending) if runs and pending else set(),
+            "margin": settings.LESSONS_MILESTONE_MARGIN_DAYS,
             "outcomes": list(contract.outcomes.all()),
             "amendments": list(contract.amendments.select_related("made_by")),
             "runs": runs and contract.status == Contract.Status.ACTIVE,
@@ -120,25 +126,51 @@ def milestone_add(request, pk: int):
 
 @login_required
 def milestone_decide(request, pk: int, milestone_pk: int, verdict: str):
+    """Accept a milestone, or record it as not accepted. Usually a button on the contract page;
+    its own page when the decision needs a lesson (the milestone is more than the margin past
+    due), or when a decision is refused. A POST without the lesson (the button, pressed once the
+    margin has passed) comes back as this page, with the lesson's fields and the error."""
     contract = _contract(pk)
     _runner(request, contract)
-    if verdict not in ("accept", "reject") or request.method != "POST":
+    if verdict not in ("accept", "reject"):
         raise Http404
     milestone = get_object_or_404(Milestone, pk=milestone_pk, contract=contract)
-    form = f.DecideForm(request.POST)
+    late = services.lesson_needed(milestone)
+    form = (f.LateDecideForm if late else f.DecideForm)(_posted(request))
+    accept = verdict == "accept"
     if attempt(
         request,
         form,
         lambda d: services.milestone_decide(
-            actor=request.user, milestone=milestone, accept=verdict == "accept", note=d["note"]
+            actor=request.user,
+            milestone=milestone,
+            accept=accept,
+            note=d["note"],
+            lesson=form.entry() if isinstance(form, f.LateDecideForm) else None,
         ),
-        "Milestone accepted." if verdict == "accept" else "Recorded as not accepted.",
+        "Milestone accepted." if accept else "Recorded as not accepted.",
     ):
         return redirect("contracts:detail", pk=contract.pk)
-    if verdict == "accept":
-        return _page(request, form, contract, f"Accepting “{milestone.title}”", "Accept it")
+    intro = ""
+    if late:
+        due = milestone.due_on
+        intro = (
+            f"Milestone {milestone.number} was due on {due.day} {due:%B %Y}: "
+            f"{services.days_late(milestone)} days ago, more than the "
+            f"{settings.LESSONS_MILESTONE_MARGIN_DAYS} days allowed. Deciding it now needs a "
+            "lesson — what missing it teaches — or the reason there is none. Both are published."
+        )
+    if accept:
+        return _page(
+            request, form, contract, f"Accepting “{milestone.title}”", "Accept it", intro=intro
+        )
     return _page(
-        request, form, contract, f"Not accepting “{milestone.title}”", "Record it as not accepted"
+        request,
+        form,
+        contract,
+        f"Not accepting “{milestone.title}”",
+        "Record it as not accepted",
+        intro=intro,
     )
 
 
@@ -218,8 +250,19 @@ def terminate(request, pk: int):
     if attempt(
         request,
         form,
-        lambda d: services.terminate(actor=request.user, contract=contract, reason=d["reason"]),
+        lambda d: services.terminate(
+            actor=request.user, contract=contract, reason=d["reason"], lesson=form.entry()
+        ),
         "Contract terminated.",
     ):
         return redirect("contracts:detail", pk=contract.pk)
-    return _page(request, form, contract, "Terminate the contract", "Terminate", danger=True)
+    return _page(
+        request,
+        form,
+        contract,
+        "Terminate the contract",
+        "Terminate",
+        intro="The reason is published and the supplier is told. Record what ending early "
+        "teaches, too: a lesson, or why there is none.",
+        danger=True,
+    )

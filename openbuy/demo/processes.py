@@ -26,9 +26,9 @@ from openbuy import clock
 from openbuy.accounts.models import Membership, User
 from openbuy.audit import services as audit
 from openbuy.demo.personas import DEMO_PASSWORD, PersonaSpec
+from openbuy.lessons import gate
 from openbuy.processes import services
 from openbuy.processes.models import Phase, Process
-from openbuy.specifications import gate
 from openbuy.specifications import services as spec_services
 from openbuy.specifications.models import Specification
 

@@ -361,7 +361,9 @@ def award(request, pk: int, payload: AwardIn):
     summary="Decide the stage gate: continue or stop for each supplier, with reasons",
     description="One decision for every opened submission of the phase, judged against its "
     "success and kill criteria. Those continuing are invited to the next phase; stopping is a "
-    "public outcome. The phase's scores become public.",
+    "public outcome. The phase's scores become public. When any supplier stops, refused with a "
+    "422 (field `lesson`, or `lesson.title` and so on) without what that teaches — a `lesson`, "
+    "or the `no_lesson_reason`; either is published, the lesson in the lessons register.",
 )
 def gate(request, pk: int, payload: GateIn):
     process = _runs(request, pk)
@@ -387,6 +389,7 @@ def gate(request, pk: int, payload: GateIn):
             actor=request.auth,
             process=process,
             decisions={c.submission: (c.decision, c.reason) for c in payload.decisions},
+            lesson=payload.entry(),
         )
     except ValidationError as error:
         raise _renamed(error, names) from None

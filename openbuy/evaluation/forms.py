@@ -4,6 +4,8 @@ from django import forms
 
 from openbuy.evaluation.models import Evaluator
 from openbuy.evaluation.services import LIMITS
+from openbuy.lessons import capture
+from openbuy.lessons.forms import CaptureFields
 
 
 class EvaluatorForm(forms.Form):
@@ -144,11 +146,20 @@ class AwardForm(forms.Form):
         self.fields["rationale"].error_messages["required"] = "Give the rationale"
 
 
-class GateForm(forms.Form):
-    """One continue-or-stop choice and reason per supplier in the phase."""
+class GateForm(CaptureFields, forms.Form):
+    """One continue-or-stop choice and reason per supplier in the phase; then, if any supplier
+    stops, what that teaches (the service says when it is missing)."""
 
     def __init__(self, *args, rows=(), **kwargs):
         super().__init__(*args, **kwargs)
+        choice = self.fields["lesson_choice"]
+        choice.required = False
+        choice.label = "If any supplier stops: what does this teach?"
+        choice.help_text = (
+            "Needed when a supplier stops, and only then. Stopping early is how a stage gate "
+            "keeps failure cheap; the lesson is what makes it worth it. Lessons are public and "
+            "shown to every buyer who later writes a similar specification."
+        )
         self.refs = []
         for row in rows:
             ref, name = row.submission.public_id, row.submission.organisation.name
@@ -167,10 +178,16 @@ class GateForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 error_messages={"required": f"Give the reason for {name}"},
             )
+        # The suppliers first, then the lesson.
+        self.order_fields([f"{part}_{ref}" for ref in self.refs for part in ("decision", "reason")])
 
     def decisions(self) -> dict[str, tuple[str, str]]:
         data = self.cleaned_data
         return {ref: (data[f"decision_{ref}"], data[f"reason_{ref}"]) for ref in self.refs}
+
+    def stops_entry(self) -> capture.Entry | None:
+        """What was written about the stops (:meth:`entry`); None when nothing was chosen."""
+        return self.entry() if self.cleaned_data.get("lesson_choice") else None
 
 
 MARKS = [

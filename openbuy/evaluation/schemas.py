@@ -7,6 +7,7 @@ from pydantic import BeforeValidator, StringConstraints
 
 from openbuy.evaluation.models import Evaluator
 from openbuy.evaluation.services import LIMITS
+from openbuy.lessons.schemas import CaptureIn
 from openbuy.processes.schemas import MAX_NUMBER, OrganisationRefOut
 
 REF = 64  # a submission's public reference is 32 hex digits; anything longer is no reference
@@ -407,7 +408,10 @@ class GateChoiceIn(Schema):
     )
 
 
-class GateIn(Schema):
+class GateIn(CaptureIn):
+    """The decisions; and when any supplier stops, what that teaches — a ``lesson``, or
+    (instead) the ``no_lesson_reason``, published too. Not needed when every supplier continues."""
+
     decisions: list[GateChoiceIn] = Field(
         min_length=1, max_length=1000, description="One for every opened submission of the phase"
     )

@@ -31,6 +31,8 @@ from openbuy.evaluation.models import (
     Score,
     Unblinding,
 )
+from openbuy.lessons import capture
+from openbuy.lessons.models import Capture, Stage
 from openbuy.processes.lifecycle import Status, status_of
 from openbuy.processes.models import Criterion, Process, Submission
 from openbuy.processes.services import lock
@@ -567,11 +569,23 @@ def _send_later(subject: str, body: str, to: list[str]) -> None:
 # --- stage gates ----------------------------------------------------------------------------
 
 
-def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str, str]]) -> list:
+def gate_decide(
+    *,
+    actor: User,
+    process: Process,
+    decisions: dict[str, tuple[str, str]],
+    lesson: capture.Entry | None = None,
+) -> list:
     """Decide the stage gate after a phase: ``{submission public id: (decision, reason)}`` for
     every opened submission. Those continuing are invited to the next phase (up to the number it
     takes forward); those stopped are stopped, publicly, with the reason. If nobody continues,
-    the process ends there — unsuccessful, which at a stage gate is a normal outcome."""
+    the process ends there — unsuccessful, which at a stage gate is a normal outcome.
+
+    A stop is a failure to learn from: when anyone stops, the gate needs ``lesson`` (one for the
+    gate's stops — a lesson, or the public reason there is none; see
+    :mod:`openbuy.lessons.capture`), checked with the decisions before anything is written. It
+    is kept about the process, and also covers the process ending when nobody continues. When
+    everyone continues ``lesson`` is not needed, and ignored."""
     from openbuy.evaluation import selectors
     from openbuy.processes import services as process_services
     from openbuy.processes.models import ProcessEvent
@@ -587,7 +601,7 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
             raise ValidationError("This stage gate has already been decided.")
         _require_scored(phase)
         rows = selectors.results(actor, phase)
-        errors = {}
+        errors: dict[str, str | list[str]] = {}
         made = []
         for row in rows:
             ref = row.submission.public_id
@@ -604,6 +618,12 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                 )
             else:
                 made.append((row.submission, decision, reason))
+        chosen = [decisions.get(row.submission.public_id, ("", ""))[0] for row in rows]
+        if GateDecision.Decision.STOP in chosen:  # a lesson is checked with the rest
+            try:
+                lesson = capture.require(lesson)
+            except ValidationError as error:
+                errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
         if not made:
@@ -656,6 +676,8 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                 ],
             },
         )
+        if stopped and lesson is not None:
+            _capture_stops(actor, process, phase, stopped, lesson, ended=not going)
         # Those stopped get their debrief now: the phase's scores are public with the gate.
         _debrief_bidders(
             process,
@@ -669,8 +691,43 @@ def gate_decide(*, actor: User, process: Process, decisions: dict[str, tuple[str
                 actor=actor,
                 process=process,
                 reason=f"Stopped at the gate after phase {phase.number}: no supplier continues.",
+                captured=True,  # the gate's own lesson, just recorded, is the process's too
             )
     return decided
+
+
+def _price(submission: Submission) -> Decimal | None:
+    price = (submission.opened or {}).get("price")
+    try:
+        return Decimal(str(price)) if price not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _capture_stops(actor, process: Process, phase, stopped: list, lesson, *, ended: bool) -> None:
+    """Keep the gate's lesson (or its no-lesson reason) about the process: who stopped, after
+    which phase and at what price. Its cost is what the stopped suppliers' phase cost, if their
+    prices are known, or else the phase's budget."""
+    names = [str(d.submission.organisation) for d in stopped]
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    prices = [_price(d.submission) for d in stopped]
+    known = [p for p in prices if p is not None]
+    cost = sum(known, Decimal(0)) if known else phase.budget_amount
+    at = f" at {process.currency} {cost:,.2f}".removesuffix(".00") if known else ""
+    capture.record(
+        actor=actor,
+        entry=lesson,
+        kind=Capture.Kind.GATE_STOP,
+        organisation=process.organisation,
+        about=process,
+        label=f"{who} stopped after phase {phase.number} of “{process.title}”{at}"
+        + (": the process ended without an award" if ended else ""),
+        url=reverse("evaluation:gate_outcome", args=[process.pk, phase.number]),
+        stage=Stage.COMPETITION,
+        area=process.area,
+        cost=cost,
+        currency=process.currency,
+    )
 
 
 def gate_allows(phase, organisations) -> None:

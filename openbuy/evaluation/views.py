@@ -383,7 +383,10 @@ def gate(request, pk: int):
         request,
         form,
         lambda _: services.gate_decide(
-            actor=request.user, process=process, decisions=form.decisions()
+            actor=request.user,
+            process=process,
+            decisions=form.decisions(),
+            lesson=form.stops_entry(),
         ),
         "The stage gate is decided and published.",
     ):

@@ -16,6 +16,7 @@ from openbuy.accounts.rules import can
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_auth import optional_auth
 from openbuy.api_pagination import Pagination
+from openbuy.lessons import gate
 from openbuy.needs.models import Area
 from openbuy.processes import selectors, services
 from openbuy.processes.models import Invitation, Lot, Process, Question, Submission
@@ -23,6 +24,7 @@ from openbuy.processes.schemas import (
     AskedOut,
     CriteriaIn,
     DecisionIn,
+    EndIn,
     EventOut,
     ExtendIn,
     InvitationOut,
@@ -43,7 +45,6 @@ from openbuy.processes.schemas import (
     SubmissionRefIn,
     WaitingQuestionOut,
 )
-from openbuy.specifications import gate
 from openbuy.specifications.models import Specification
 
 router = Router(tags=["processes"])
@@ -483,14 +484,25 @@ def phase_open(request, pk: int):
     return _detail(request, pk)
 
 
+LESSON_NEEDED = (
+    "A failure: refused with a 422 (field `lesson`, or `lesson.title` and so on) without what it "
+    "teaches — a `lesson`, or the `no_lesson_reason`. Either is published, the lesson in the "
+    "lessons register."
+)
+
+
 @router.post(
     "/processes/{pk}/cancel",
     response={200: ProcessOut, **ERRORS},
-    summary="Cancel the process, with a public reason",
+    summary="Cancel the process, with a public reason and its lesson",
+    description=LESSON_NEEDED,
 )
-def process_cancel(request, pk: int, payload: DecisionIn):
+def process_cancel(request, pk: int, payload: EndIn):
     services.process_cancel(
-        actor=request.auth, process=_process(request, pk), reason=payload.reason
+        actor=request.auth,
+        process=_process(request, pk),
+        reason=payload.reason,
+        lesson=payload.entry(),
     )
     return _detail(request, pk)
 
@@ -498,11 +510,15 @@ def process_cancel(request, pk: int, payload: DecisionIn):
 @router.post(
     "/processes/{pk}/unsuccessful",
     response={200: ProcessOut, **ERRORS},
-    summary="Close the process without an award, with a public reason",
+    summary="Close the process without an award, with a public reason and its lesson",
+    description=LESSON_NEEDED,
 )
-def process_unsuccessful(request, pk: int, payload: DecisionIn):
+def process_unsuccessful(request, pk: int, payload: EndIn):
     services.process_unsuccessful(
-        actor=request.auth, process=_process(request, pk), reason=payload.reason
+        actor=request.auth,
+        process=_process(request, pk),
+        reason=payload.reason,
+        lesson=payload.entry(),
     )
     return _detail(request, pk)
 

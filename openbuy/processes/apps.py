@@ -26,6 +26,10 @@ class ProcessesConfig(AppConfig):
 
         related.register(Specification, related_block)
 
+        from openbuy.lessons.selectors import acknowledgements_block
+
+        related.register(Process, acknowledgements_block)
+
 
 def _seal_key_check(app_configs, **kwargs):
     from django.conf import settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from openbuy.lessons.forms import CaptureFields
 from openbuy.needs.models import Area
 from openbuy.processes import selectors
 from openbuy.processes.lifecycle import Status
@@ -357,6 +358,11 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _required(self, reason="Give a reason")
+
+
+class EndForm(CaptureFields, ReasonForm):
+    """Cancelling a process or closing it without an award: the reason, and what the failure
+    teaches (a lesson, or why there is none). Pass ``form.entry()`` to the service."""
 
 
 class ExtendForm(ReasonForm):

@@ -6,6 +6,7 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AwareDatetime, BeforeValidator, StringConstraints, field_validator
 
+from openbuy.lessons.schemas import CaptureIn
 from openbuy.processes import selectors, services
 from openbuy.processes.lifecycle import Status
 from openbuy.processes.models import Process
@@ -410,6 +411,13 @@ class ExtendIn(Schema):
 
 class DecisionIn(Schema):
     reason: str = Field(max_length=LIMITS["reason"])
+
+
+class EndIn(CaptureIn):
+    """Cancelling, or closing without an award: the public reason, and what the failure teaches
+    — a ``lesson``, or (instead) the ``no_lesson_reason``, published too."""
+
+    reason: str = Field(max_length=LIMITS["reason"], description="Published with the decision")
 
 
 class InviteIn(Schema):

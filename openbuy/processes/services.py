@@ -30,6 +30,8 @@ from openbuy.accounts.models import Membership, Organisation, User
 from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.discussion import moderation, notifications
+from openbuy.lessons import capture, gate
+from openbuy.lessons.models import Capture, Stage
 from openbuy.needs.models import Area
 from openbuy.needs.services import ATTACHMENT_TYPES, sniff
 from openbuy.processes import gates, kinds, lifecycle, sealing
@@ -46,8 +48,8 @@ from openbuy.processes.models import (
     Submission,
     SubmissionFile,
 )
-from openbuy.specifications import gate, signals
 from openbuy.specifications import services as spec_services
+from openbuy.specifications import signals
 from openbuy.specifications.models import Specification, SpecVersion
 from openbuy.tasks import send_email
 
@@ -892,14 +894,38 @@ def settle_due(now: datetime | None = None) -> int:
 
 
 def _decide(
-    *, actor: User, process: Process, reason: str, event: Event, state: str, kind: str, verb: str
+    *,
+    actor: User,
+    process: Process,
+    reason: str,
+    event: Event,
+    state: str,
+    kind: str,
+    verb: str,
+    failure: str = "",
+    lesson: capture.Entry | None = None,
 ) -> Process:
+    """Record a decision that ends (or moves) the process. A ``failure`` (a
+    :class:`~openbuy.lessons.models.Capture` kind) does not go ahead without ``lesson``: a lesson,
+    or the public reason there is none, checked before anything changes."""
     _require_runner(actor, process)
-    reason = _text(reason, "reason")
+    errors: dict[str, list[str]] = {}
+    try:
+        reason = _text(reason, "reason")
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if failure:
+        try:
+            lesson = capture.require(lesson)
+        except ValidationError as error:
+            errors.update(error.message_dict)  # said with the reason's, not after it
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs
         settle(process, now)
+        was = _status(process, now)
         _move(process, event, now)
         process.state = state
         process.decision_reason = reason
@@ -913,6 +939,18 @@ def _decide(
             f"{actor} {verb.lower()} “{process.title}”: {reason}",
             after={"reason": reason},
         )
+        if failure and lesson is not None:
+            capture.record(
+                actor=actor,
+                entry=lesson,
+                kind=failure,
+                organisation=process.organisation,
+                about=process,
+                label=f"“{process.title}” {verb.lower()}: {reason}",
+                url=url(process),
+                stage=Stage.EVALUATION if was == Status.EVALUATION else Stage.COMPETITION,
+                area=process.area,
+            )
         _tell(
             _followers(process) | starters(process),
             f"“{process.title}”: {verb.lower()}",
@@ -922,7 +960,11 @@ def _decide(
     return process
 
 
-def process_cancel(*, actor: User, process: Process, reason: str) -> Process:
+def process_cancel(
+    *, actor: User, process: Process, reason: str, lesson: capture.Entry | None = None
+) -> Process:
+    """Cancel the process, with a public reason. A failure: it needs ``lesson`` — what the
+    cancellation teaches, or why there is nothing to learn (see :mod:`openbuy.lessons.capture`)."""
     return _decide(
         actor=actor,
         process=process,
@@ -931,10 +973,26 @@ def process_cancel(*, actor: User, process: Process, reason: str) -> Process:
         state=Process.State.CANCELLED,
         kind=ProcessEvent.Kind.CANCELLED,
         verb="Cancelled",
+        failure=Capture.Kind.CANCELLED,
+        lesson=lesson,
     )
 
 
-def process_unsuccessful(*, actor: User, process: Process, reason: str) -> Process:
+def process_unsuccessful(
+    *,
+    actor: User,
+    process: Process,
+    reason: str,
+    lesson: capture.Entry | None = None,
+    captured: bool = False,
+) -> Process:
+    """Close the process without an award, with a public reason. A failure: it needs ``lesson``,
+    as :func:`process_cancel` does.
+
+    ``captured=True`` is for a caller that has recorded the failure's lesson itself, in the same
+    transaction: the stage gate (``evaluation.services.gate_decide``) ends the process this way
+    when nobody continues, and its own capture (the stops) covers it — one failure, one lesson.
+    ``lesson`` is then ignored. Pages and the API never pass it."""
     return _decide(
         actor=actor,
         process=process,
@@ -943,6 +1001,8 @@ def process_unsuccessful(*, actor: User, process: Process, reason: str) -> Proce
         state=Process.State.UNSUCCESSFUL,
         kind=ProcessEvent.Kind.UNSUCCESSFUL,
         verb="Closed without an award",
+        failure="" if captured else Capture.Kind.UNSUCCESSFUL,
+        lesson=lesson,
     )
 
 

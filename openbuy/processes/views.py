@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 
 from openbuy import clock
 from openbuy.accounts.rules import can
+from openbuy.lessons import gate
 from openbuy.processes import forms as f
 from openbuy.processes import kinds, sealing, selectors, services
 from openbuy.processes.lifecycle import Event, Status, allowed
 from openbuy.processes.models import Invitation, Process, Question, Submission, SubmissionFile
-from openbuy.specifications import gate
 from openbuy.specifications.models import Specification
 from openbuy.ui.forms import apply_errors, attempt
 
@@ -449,11 +449,13 @@ def decide(request, pk: int, decision: str):
     process = _process(request, pk)
     _runner(request, process)
     heading, service = DECISIONS[decision]
-    form = f.ReasonForm(_posted(request))
+    form = f.EndForm(_posted(request))
     if attempt(
         request,
         form,
-        lambda data: service(actor=request.user, process=process, reason=data["reason"]),
+        lambda data: service(
+            actor=request.user, process=process, reason=data["reason"], lesson=form.entry()
+        ),
         "Decision recorded and published.",
     ):
         return _back(process)
@@ -463,7 +465,7 @@ def decide(request, pk: int, decision: str):
         process=process,
         heading=heading,
         intro="The decision and its reason are published and everyone following or bidding is "
-        "told.",
+        "told. Record what it teaches, too: a lesson, or why there is none.",
         button=heading,
         danger=True,
     )

@@ -47,6 +47,10 @@ class SpecificationsConfig(AppConfig):
 
         related.register(Need, related_block)
         related.register(Idea, related_block)
+
+        from openbuy.lessons.selectors import acknowledgements_block
+
+        related.register(Specification, acknowledgements_block)
         registry.register_moderatable(
             registry.Moderatable(
                 model=Suggestion,

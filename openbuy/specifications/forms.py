@@ -4,8 +4,8 @@ from django import forms
 from django.db.models import Q
 
 from openbuy.accounts.models import Organisation
+from openbuy.lessons import gate
 from openbuy.needs.models import Idea, Need
-from openbuy.specifications import gate
 from openbuy.specifications.models import Specification, Suggestion
 from openbuy.specifications.services import LIMITS
 
@@ -291,7 +291,7 @@ class FreezeForm(forms.Form):
                 error_messages={"required": f"Say whether “{lesson.title}” is addressed"},
             )
             self.fields[f"lesson_{lesson.id}_text"] = forms.CharField(
-                label="How it is addressed, or why it is not relevant",
+                label=f"For “{lesson.title}”: how it is addressed, or why it is not relevant",
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 error_messages={"required": f"Explain your answer for “{lesson.title}”"},

@@ -22,8 +22,9 @@ from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.discussion import markup, moderation, notifications
 from openbuy.discussion.models import Visibility
+from openbuy.lessons import gate
 from openbuy.needs.models import Idea, Need
-from openbuy.specifications import gate, signals, texts
+from openbuy.specifications import signals, texts
 from openbuy.specifications.models import Annotation, Specification, SpecVersion, Suggestion
 from openbuy.specifications.selectors import audience, is_outdated
 

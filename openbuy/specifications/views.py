@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from openbuy.accounts.models import Membership, Organisation
 from openbuy.accounts.rules import can
 from openbuy.discussion import moderation
-from openbuy.specifications import gate, selectors, services, texts
+from openbuy.lessons import gate
+from openbuy.specifications import selectors, services, texts
 from openbuy.specifications.forms import (
     AcceptForm,
     AnnotationForm,
@@ -253,9 +254,11 @@ def section_edit(request, pk: int, key: str):
             else:
                 messages.success(request, f"Saved as version {version.number}.")
                 return redirect(f"{reverse('specifications:detail', args=[pk])}#section-{key}")
+    body = form.data.get("body", section["body"]) if form.is_bound else section["body"]
     if report is None:
-        body = form.data.get("body", section["body"]) if form.is_bound else section["body"]
         report = selectors.lint_draft(spec, spec.current_version, key, str(body))
+    # Past lessons like this draft, from every organisation, beside the text while it is written.
+    lessons = gate.matches("\n\n".join([spec.title, spec.summary, section["heading"], str(body)]))
     changed = None
     if form.is_bound and form.errors.get("body"):
         changed = texts.diff_html(str(form.data.get("body", "")), section["body"])
@@ -267,6 +270,7 @@ def section_edit(request, pk: int, key: str):
             "section": section,
             "form": form,
             "report": report,
+            "lessons": lessons,
             "hint": services.HINTS.get(key, ""),
             "changed": changed,
             "is_first": spec.current_version.sections[0]["key"] == key,

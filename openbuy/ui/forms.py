@@ -84,9 +84,16 @@ class EmailInput(forms.EmailInput):
 
 
 def apply_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, next to the field it names."""
+    """Show a service's ValidationError on the form, next to the field it names.
+
+    A form whose fields are named differently from the service's keys translates them with an
+    ``error_field(key)`` method returning its field's name (or None): the lesson capture fields
+    use :func:`openbuy.lessons.forms.field_for`, so ``lesson.why`` lands on ``lesson_why``. A key
+    the form has no field for goes to the top of the form."""
     if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
+        translate = getattr(form, "error_field", None)
+        for key, errors in error.error_dict.items():
+            field = key if key in form.fields else (translate(key) if translate else None)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)

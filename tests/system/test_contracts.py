@@ -10,9 +10,10 @@ time-machine moves its clock too (31 days on; nobody is signed in until then).
 In the browser Bea, the council's buyer officer, adds an outcome measure (sending the form empty
 first), records what was measured (a word first), amends the contract twice and sees the
 cumulative change and its percentage, tries to complete it too early, does not accept a
-milestone (without saying why first, then saying why), accepts every milestone, and completes
-it. She terminates the second contract, with its reason (after sending no reason). Anyone then
-reads both contracts, with no way to change them.
+milestone (without saying why first, then saying why), accepts every milestone — the one 20 days
+past due on its own page, with the lesson it teaches (after sending none) — and completes it.
+She terminates the second contract, with its reason and why there is no lesson to learn (after
+sending neither). Anyone then reads both contracts, with no way to change them.
 """
 
 import re
@@ -29,6 +30,7 @@ from openbuy.contracts import services as contracts
 from openbuy.contracts.models import Amendment, Contract, Milestone, Outcome
 from openbuy.demo.personas import create_personas
 from openbuy.evaluation import services as evaluation
+from openbuy.lessons.models import Capture, Lesson
 from openbuy.processes import services as processes
 from openbuy.specifications import services as specs
 from tests.system.test_evaluation import submit
@@ -46,7 +48,11 @@ AMENDMENTS = [
 ]
 # The visually hidden ": milestone 2" is positioned absolutely, so a block: a space before it.
 NOT_ACCEPTED_2 = re.compile(r"^Not accepted\s*: milestone 2$")
+LESSON_TITLE = "Order the keys with the doors"
 TERMINATION = "The supplier could not get the parts, so the repairs were never started."
+NO_LESSON = "The parts maker closed without warning: nothing the buyer could have seen."
+# The third milestone was due this long ago: past the 14 days' margin, so it needs a lesson.
+LATE, LATE_BY = "Keys handed to branch managers", 20
 
 
 def _tender(personas, title):
@@ -111,7 +117,8 @@ def _award(personas, process):
 
 
 def _contracts(clock):
-    """Two signed contracts with the co-operative, the first with two pending milestones."""
+    """Two signed contracts with the co-operative, the first with three pending milestones: two
+    due in the coming months, one due 20 days ago."""
     personas = create_personas(password=PASSWORD)
     rhys = User.objects.create_user("rhys@example.org", PASSWORD, name="Rhys Northgate")
     EmailAddress.objects.create(user=rhys, email=rhys.email, verified=True, primary=True)
@@ -132,16 +139,18 @@ def _contracts(clock):
         )
         for award in awards
     ]
+    today = timezone.localdate()
     for title, criteria, due in [
-        ("Door fitted at the central library", "A wheelchair user opens it after 5pm.", 3),
-        ("Card readers at every branch", "Each reader lets a library card in.", 6),
+        ("Door fitted at the central library", "A wheelchair user opens it after 5pm.", 60),
+        ("Card readers at every branch", "Each reader lets a library card in.", 120),
+        (LATE, "Each branch manager has a card that opens the door.", -LATE_BY),
     ]:
         contracts.milestone_add(
             actor=personas["buyer"],
             contract=signed[0],
             title=title,
             acceptance_criteria=criteria,
-            due_on=date(2027, due, 1),
+            due_on=today + timedelta(days=due),
         )
     return signed
 
@@ -276,7 +285,27 @@ def test_a_buyer_runs_a_contract_to_completion_and_terminates_another(browser, l
         assert "Milestone accepted." in main_text(bea)
         click(bea, "button", "Accept milestone 2")
         assert "Milestone accepted." in main_text(bea)
-        for number in (1, 2):
+        # The third is past due by more than the margin: the contract page says it needs a lesson
+        assert "past due: deciding it now needs a lesson" in milestone(bea, 3).inner_text()
+        click(bea, "button", "Accept milestone 3")
+        bea.see_heading(f"Accepting “{LATE}”")
+        assert f"{LATE_BY} days ago, more than the 14 days allowed" in main_text(bea)
+        click(bea, "button", "Accept it")
+        error_page(bea, f"Accepting “{LATE}”", "Record a lesson, or say why there is no lesson")
+        group = bea.page.get_by_role("group", name="What does this teach?")
+        group.get_by_label("Record a lesson", exact=True).check()
+        bea.page.get_by_label("The lesson, in a line").fill(LESSON_TITLE)
+        bea.page.get_by_label("What was tried").fill("Keys ordered once the doors were fitted.")
+        bea.page.get_by_label("What happened").fill("The keys came three weeks late.")
+        bea.page.get_by_label("Why it happened (the root cause)").fill(
+            "The key supplier needs six weeks, and nobody asked."
+        )
+        bea.page.get_by_label("What to do differently next time").fill(
+            "Order keys with the doors, and ask each supplier its lead time."
+        )
+        click(bea, "button", "Accept it")
+        assert "Milestone accepted." in main_text(bea)
+        for number in (1, 2, 3):
             assert "Accepted" in milestone(bea, number).locator("h3").inner_text()
         assert bea.page.get_by_role("button", name=re.compile("^Accept milestone")).count() == 0
 
@@ -296,8 +325,16 @@ def test_a_buyer_runs_a_contract_to_completion_and_terminates_another(browser, l
         click(bea, "link", "Terminate it")
         bea.see_heading("Terminate the contract")
         click(bea, "button", "Terminate")
-        error_page(bea, "Terminate the contract", "This field is required")
+        error_page(
+            bea,
+            "Terminate the contract",
+            "This field is required",
+            "Record a lesson, or say why there is no lesson to learn",
+        )
         bea.page.get_by_label("Why the contract ends early (published)").fill(TERMINATION)
+        # And says why there is no lesson to learn (published too)
+        bea.page.get_by_label("There is no lesson to learn: say why (published)").check()
+        bea.page.get_by_label("If there is no lesson: why not").fill(NO_LESSON)
         click(bea, "button", "Terminate")
         # Then it is terminated, with the reason on the page
         assert "Contract terminated." in main_text(bea)
@@ -322,6 +359,12 @@ def test_a_buyer_runs_a_contract_to_completion_and_terminates_another(browser, l
     assert second.status == Contract.Status.TERMINATED
     assert second.termination_reason == TERMINATION
     assert set(Milestone.objects.values_list("status", flat=True)) == {"accepted"}
+    late = Milestone.objects.get(title=LATE)
+    lesson = Lesson.objects.get(title=LESSON_TITLE)
+    assert lesson.status == Lesson.Status.PUBLISHED and lesson.about == late
+    assert lesson.about_url == f"/contracts/{first.pk}/#milestone-3"
+    ended = Capture.objects.get(kind=Capture.Kind.TERMINATED)
+    assert (ended.about, ended.lesson, ended.no_lesson_reason) == (second, None, NO_LESSON)
     assert Outcome.objects.get().actual == Decimal("380.50")
     assert [a.value_change for a in Amendment.objects.all()] == [
         Decimal("6000.00"),

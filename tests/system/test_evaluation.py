@@ -4,9 +4,10 @@ Two suppliers bid for phase 1 of a staged competition whose phase 1 declared its
 kill criteria and takes one supplier forward. After the opening, three evaluators declare
 (one declares a conflict with a supplier and is kept off it), two score blind and disagree, the
 buyer moderates the disagreement and decides the stage gate: one supplier continues, the other
-is stopped, publicly, with the reason. Phase 2 runs (its mechanics by services), the buyer
-awards through the award page, the bidders read their debriefs, and after the standstill the
-buyer signs the contract, adds a milestone and accepts it. axe runs on every page visited.
+is stopped, publicly, with the reason — and, once asked for it, the lesson the stop teaches.
+Phase 2 runs (its mechanics by services), the buyer awards through the award page, the bidders
+read their debriefs, and after the standstill the buyer signs the contract, adds a milestone and
+accepts it. axe runs on every page visited.
 
 The live server runs in this process, so time-machine moves its clock too: phase 1 closes two
 days on, phase 2 nine days on, and the standstill ends ten days after the award — past the two
@@ -26,6 +27,7 @@ from openbuy.demo.personas import create_personas
 from openbuy.evaluation import selectors
 from openbuy.evaluation import services as evaluation
 from openbuy.evaluation.models import Award, Declaration
+from openbuy.lessons.models import Lesson
 from openbuy.needs import services as needs
 from openbuy.needs.areas import load_cpv_divisions
 from openbuy.needs.models import Area
@@ -46,6 +48,7 @@ SAM_ANSWER = (
 RHYS_ANSWER = "Northgate Systems plc installs its standard access platform, with stairs."
 STOP_REASON = "Kill criterion met: the design needs stairs, so it does not work for wheelchairs."
 GO_REASON = "Meets the success criteria: residents tested the step-free door within budget."
+LESSON_TITLE = "Ask for step-free access in the brief, not only at the gate"
 
 
 @pytest.fixture
@@ -299,7 +302,33 @@ def test_a_staged_competition_from_phase_1_opening_to_a_phase_2_contract(
         page.get_by_role("group", name=re.compile(f"^{BIGCO}")).get_by_label("Stop").check()
         page.get_by_label(f"Why, for {BIGCO}").fill(STOP_REASON)
         click(bea, "button", "Decide the gate")
+        # Then a stop needs what it teaches: the page comes back asking for it (axed, errors too)
+        bea.see_heading("Stage gate after phase 1")
+        assert page.title().startswith("Error: ")
+        summary = page.locator(".govuk-error-summary")
+        assert "Record what this failure teaches" in summary.inner_text()
+        # And the summary's link takes her to the choice
+        summary.get_by_role("link").first.click()
+        assert page.evaluate("document.activeElement.name") == "lesson_choice"
+        # When she records the lesson (her decisions were kept)
+        assert page.get_by_label(f"Why, for {BIGCO}").input_value() == STOP_REASON
+        lesson = page.get_by_role("group", name="If any supplier stops: what does this teach?")
+        lesson.get_by_label("Record a lesson", exact=True).check()
+        page.get_by_label("The lesson, in a line").fill(LESSON_TITLE)
+        page.get_by_label("What was tried").fill("A design competition open to any access design.")
+        page.get_by_label("What happened").fill("A design with stairs got as far as the gate.")
+        page.get_by_label("Why it happened (the root cause)").fill(
+            "The brief said accessible, not step-free."
+        )
+        page.get_by_label("What to do differently next time").fill(
+            "Say step-free in the brief, not only in the kill criteria."
+        )
+        click(bea, "button", "Decide the gate")
         assert "The stage gate is decided and published." in main_text(bea)
+        # Then the lesson is published, about the gate it came from
+        kept = Lesson.objects.get(title=LESSON_TITLE)
+        assert kept.status == Lesson.Status.PUBLISHED
+        assert kept.about_url == f"/processes/{process.pk}/gates/1/"
 
         # Then anyone sees the stop, at its price, with its reason against the kill criteria
         anyone = person()

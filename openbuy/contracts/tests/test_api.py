@@ -26,6 +26,7 @@ JSON = "application/json"
 REFUSED = ["supplier", "frontline", "evaluator", "other_buyer", "admin", "resident"]
 RUNNERS = ["buyer", "org_admin"]
 SIGN = {"title": "Library doors", "starts_on": "2027-01-04", "ends_on": "2027-12-31"}
+NO_LESSON = {"no_lesson_reason": "The supplier's owner retired: nothing the buyer could see."}
 
 
 @pytest.fixture
@@ -180,7 +181,7 @@ def test_writes_are_the_buyers_officers(call, personas, contract, milestone, out
         ("put", url(contract, f"/outcomes/{outcome.pk}"), {"actual": "380"}),
         ("post", url(contract, "/amendments"), {"value_change": "-50", "reason": "Sign."}),
         ("post", url(contract, "/complete"), None),
-        ("post", url(contract, "/terminate"), {"reason": "Never delivered."}),
+        ("post", url(contract, "/terminate"), {"reason": "Never delivered.", **NO_LESSON}),
     ]
     for method, path, body in writes:
         response = call(method, path, body)
@@ -354,7 +355,7 @@ def test_milestones_outcomes_and_the_end(call, personas, contract):
     response = call("post", url(contract, "/complete"), None, "buyer")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "completed" and response.json()["ended_at"]
-    response = call("post", url(contract, "/terminate"), {"reason": "Late."}, "buyer")
+    response = call("post", url(contract, "/terminate"), {"reason": "Late.", **NO_LESSON}, "buyer")
     assert response.status_code == 422 and "completed" in response.content.decode()
 
 
@@ -375,7 +376,8 @@ def test_amendments_add_up_and_termination_says_why(call, personas, contract):
     row = call("get", f"{API}/contracts").json()["items"][0]
     assert (row["value_change"], row["current_value"]) == ("200.00", "1200.00")
 
-    response = call("post", url(contract, "/terminate"), {"reason": "Never delivered."}, "buyer")
+    body = {"reason": "Never delivered.", **NO_LESSON}
+    response = call("post", url(contract, "/terminate"), body, "buyer")
     assert response.status_code == 200, response.content
     got = response.json()
     assert got["status"] == "terminated" and got["termination_reason"] == "Never delivered."

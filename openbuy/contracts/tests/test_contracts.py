@@ -9,6 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from openbuy.contracts import selectors, services
 from openbuy.contracts.models import Contract, Milestone
+from openbuy.lessons import capture
+
+NO_LESSON = capture.no_lesson("A sole trader retired; nothing the buyer could have seen.")
 
 
 def _sign(personas, award):
@@ -95,8 +98,10 @@ def test_outcomes_have_targets_and_actuals(personas, contract):
 def test_termination_needs_a_reason_and_ends_changes(personas, contract):
     buyer = personas["buyer"]
     with pytest.raises(ValidationError):
-        services.terminate(actor=buyer, contract=contract, reason="")
-    services.terminate(actor=buyer, contract=contract, reason="The supplier ceased trading.")
+        services.terminate(actor=buyer, contract=contract, reason="", lesson=NO_LESSON)
+    services.terminate(
+        actor=buyer, contract=contract, reason="The supplier ceased trading.", lesson=NO_LESSON
+    )
     contract.refresh_from_db()
     assert contract.status == Contract.Status.TERMINATED
     with pytest.raises(ValidationError, match="terminated"):

@@ -5,7 +5,8 @@ A contract is public (contracting is paid for by the public): anyone reads its p
 milestones, outcomes, amendments, termination and completion are the buyer's, and only its
 officers (buyer officers and organisation admins of the council) get those pages. Signing
 answers 404 to anyone else (the same answer as for an award that does not exist);
-deciding a milestone is a POST from the contract page, so even its officers get 404 for a GET.
+deciding a milestone is usually a button on the contract page, and has its own page too (where
+a milestone decided more than the margin past due asks for its lesson).
 Bad input on each form comes back as the form again (200), with an error summary and what was
 typed kept.
 """
@@ -24,6 +25,8 @@ from openbuy.contracts import services
 from openbuy.contracts.models import Amendment, Contract, Milestone, Outcome
 from openbuy.discussion.models import Notification
 from openbuy.evaluation.models import Award
+from openbuy.lessons import capture
+from openbuy.lessons.models import Capture
 from openbuy.processes import services as process_services
 from openbuy.processes.models import Process
 from openbuy.processes.tests.conftest import plan
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.django_db
 ANONYMOUS = "anonymous"
 LOGIN = "sign in"  # a 302 to the sign-in page, coming back here after
 RUNNERS = ("buyer", "org_admin")
+NO_LESSON = {"lesson_choice": "none", "no_lesson_reason": "Its owner retired: nothing to learn."}
 
 # Each column is a page; each row a persona: its answer to a GET.
 #   resident     Rosa, a resident, no organisation
@@ -65,8 +69,8 @@ GET = {
     "resident":    (200,     404,   403,   403,   403,   403,   403,   403,   403,   403),
     "supplier":    (200,     404,   403,   403,   403,   403,   403,   403,   403,   403),
     "rival":       (200,     404,   403,   403,   403,   403,   403,   403,   403,   403),
-    "buyer":       (200,     200,   200,   404,   404,   200,   200,   200,   200,   200),
-    "org_admin":   (200,     200,   200,   404,   404,   200,   200,   200,   200,   200),
+    "buyer":       (200,     200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "org_admin":   (200,     200,   200,   200,   200,   200,   200,   200,   200,   200),
     "frontline":   (200,     404,   403,   403,   403,   403,   403,   403,   403,   403),
     "evaluator":   (200,     404,   403,   403,   403,   403,   403,   403,   403,   403),
     "other_buyer": (200,     404,   403,   403,   403,   403,   403,   403,   403,   403),
@@ -176,6 +180,7 @@ def snapshot():
         list(Amendment.objects.order_by("pk").values_list("pk", "value_change", "reason")),
         AuditEvent.objects.count(),
         Notification.objects.count(),
+        Capture.objects.count(),
     )
 
 
@@ -268,7 +273,7 @@ FORMS = {
         Form(
             "terminate",
             lambda ctx: _c(ctx, "terminate/"),
-            {"reason": "The supplier ceased trading."},
+            {"reason": "The supplier ceased trading."} | NO_LESSON,
             lambda ctx: (
                 (_contract_now(ctx).status, _contract_now(ctx).termination_reason)
                 == (Contract.Status.TERMINATED, "The supplier ceased trading.")
@@ -564,6 +569,18 @@ BAD = [
     ("terminate", {"reason": "   "}, ["This field is required"], []),
     (
         "terminate",
+        {"reason": "Ceased trading."},
+        ['<a href="#id_lesson_choice_0">Record a lesson, or say why there is no lesson to learn'],
+        ["Ceased trading."],
+    ),
+    (
+        "terminate",
+        {"reason": "Ceased trading.", "lesson_choice": "write", "lesson_title": "Check finances"},
+        ['<a href="#id_lesson_why">Give the lesson why it happened (the root cause)</a>'],
+        ['value="Check finances"'],
+    ),
+    (
+        "terminate",
         {"reason": "R" * 5_001},
         ["Ensure this value has at most 5000 characters"],
         ["R" * 5_001],
@@ -612,7 +629,12 @@ def test_before_the_standstill_ends_signing_is_refused_on_the_page(client, perso
 def test_once_it_has_ended_the_forms_say_so_and_change_nothing(
     client, personas, contract, milestone, outcome
 ):
-    services.terminate(actor=personas["buyer"], contract=contract, reason="Ceased trading.")
+    services.terminate(
+        actor=personas["buyer"],
+        contract=contract,
+        reason="Ceased trading.",
+        lesson=capture.no_lesson(NO_LESSON["no_lesson_reason"]),
+    )
     client.force_login(personas["buyer"])
     page = client.get(f"/contracts/{contract.pk}/").content.decode()
     assert "Terminated: Ceased trading." in page
@@ -623,7 +645,7 @@ def test_once_it_has_ended_the_forms_say_so_and_change_nothing(
         ("milestone_accept", {}),
         ("outcome_add", FORMS["outcome_add"].data),
         ("amend", FORMS["amend"].data),
-        ("terminate", {"reason": "Again."}),
+        ("terminate", {"reason": "Again."} | NO_LESSON),
         ("complete", {}),
     ]:
         path = FORMS[page_name].path({"contract": contract, "milestone": milestone})

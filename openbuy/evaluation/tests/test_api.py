@@ -3,6 +3,7 @@ declare, read blinded and score, and no score leaves the panel before the award 
 phase's stage gate) is published. JSON errors with field paths."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -13,6 +14,7 @@ from openbuy.evaluation import selectors, services
 from openbuy.evaluation.models import Award, Declaration, GateDecision, Moderation, Score
 from openbuy.evaluation.tests.conftest import SAM_ANSWER, add_supplier
 from openbuy.evaluation.tests.test_gates import staged  # noqa: F401 - fixture
+from openbuy.lessons.models import Capture, Lesson
 from openbuy.processes import services as process_services
 from openbuy.processes.models import Process
 from openbuy.processes.tests.conftest import plan
@@ -51,6 +53,15 @@ def call(client, token):
         return getattr(client, method)(url, body, content_type=JSON, **headers)
 
     return _call
+
+
+LESSON = {
+    "title": "Ask for step-free access in the first phase",
+    "tried": "A design competition without an access requirement.",
+    "happened": "One design needed stairs and was stopped after phase 1.",
+    "why": "The brief did not say the building must be step-free.",
+    "do_differently": "Put step-free access in the phase's kill criteria and the brief.",
+}
 
 
 def fields(response) -> list[str]:
@@ -521,15 +532,27 @@ def test_a_stage_gate_through_the_api(call, personas, staged):  # noqa: F811 - f
         ({"decisions": [good, stop | {"decision": "pause"}]}, "decisions.1.decision"),
         ({"decisions": [good, stop | {"submission": "0" * 32}]}, "decisions.1.submission"),
         ({"decisions": [good, good]}, "decisions.1.submission"),
+        # A stop needs what it teaches: a lesson, or why there is none.
+        ({"decisions": [good, stop]}, "lesson"),
+        ({"decisions": [good, stop], "no_lesson_reason": "  "}, "lesson"),
+        ({"decisions": [good, stop], "lesson": LESSON | {"why": " "}}, "lesson.why"),
+        ({"decisions": [good, stop], "lesson": {"title": "Stairs"}}, "lesson.tried"),
+        ({"decisions": [good, stop | {"reason": ""}]}, "lesson"),  # with the others
     ]
     for body, field in cases:
         response = call("post", gate, body, "buyer")
         assert response.status_code == 422, (body, response.content)
         assert field in fields(response), (body, response.json())
-    assert not GateDecision.objects.exists()
+    assert not GateDecision.objects.exists() and not Capture.objects.exists()
 
-    response = call("post", gate, {"decisions": [good, stop]}, "buyer")
+    response = call("post", gate, {"decisions": [good, stop], "lesson": LESSON}, "buyer")
     assert response.status_code == 201, response.content
+    lesson = Lesson.objects.get(title=LESSON["title"])
+    assert lesson.status == Lesson.Status.PUBLISHED and lesson.stage == "competition"
+    assert lesson.about_url == f"/processes/{staged.pk}/gates/1/"
+    assert lesson.about_label.startswith("Northgate Systems plc stopped after phase 1 of")
+    assert (lesson.cost_amount, lesson.cost_currency) == (Decimal("12000.00"), "GBP")
+    assert Capture.objects.get().kind == Capture.Kind.GATE_STOP
     made = response.json()
     assert made["phase"] == 1 and made["kill_criteria"].startswith("No design")
     outcome = call("get", url(staged, "/gates/1")).json()

@@ -7,6 +7,7 @@ from openbuy.evaluation import services
 from openbuy.evaluation.tests.test_award import scored  # noqa: F401 - fixture
 from openbuy.evaluation.tests.test_gates import _refs, staged  # noqa: F401 - fixture
 from openbuy.evaluation.tests.test_prizes import _subs, challenge  # noqa: F401 - fixture
+from openbuy.lessons import capture
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -83,6 +84,7 @@ def test_a_stopped_supplier_reads_its_debrief_through_the_api_at_the_gate(
         actor=personas["buyer"],
         process=staged,
         decisions={coop: ("continue", "Passed."), bigco: ("stop", "Kill criterion met.")},
+        lesson=capture.no_lesson("The kill criterion did its job."),
     )
     found = client.get(path)
     assert found.status_code == 200

@@ -48,7 +48,8 @@ UNCHANGING = re.compile(
     r"|api/v1/rankings/|api/v1/areas|api/v1/tokens|api/v1/me$|comments/|follow/|healthz"
     r"|needs/(\d|new|similar|awaiting|policy)|api/v1/needs/\d|api/v1/(openapi|docs)"
     r"|admin/(jsi18n|login|logout|password_change|autocomplete)"
-    r"|organisations/(new|[^/]+/(edit|members))|api/v1/organisations/[^/]+/members)"
+    r"|organisations/(new|[^/]+/(edit|members|lessons))|api/v1/organisations/[^/]+/members"
+    r"|lessons/|api/v1/lessons)"
 )
 # The same for everyone and slow to make: asked for by the anonymous visitor and the admin only.
 STATIC = {"/api/v1/openapi.json", "/api/v1/docs", "/admin/jsi18n/", "/healthz"}
@@ -177,6 +178,7 @@ def values(scene: Scene, template: str, name: str) -> list:
         ("policy", "slug"): slugs(every=False),
         ("new", "slug"): slugs(every=False),
         ("ideas", "pk"): [NOPE],
+        ("lessons", "pk"): [*_pks("lessons.Lesson"), NOPE],
         ("rankings", "pk"): [NOPE],
         ("specifications", "pk"): [p.specification_id],
         ("suggestions", "suggestion_id"): [NOPE],

@@ -22,6 +22,7 @@ API = "/api/v1"
 DAY = 24 * 3600
 JSON = "application/json"
 OTHERS = ["resident", "supplier", "other_buyer", "admin"]
+NO_LESSON = {"no_lesson_reason": "The budget was withdrawn: nothing about the process to learn."}
 
 
 @pytest.fixture
@@ -250,8 +251,8 @@ def test_buyer_endpoints_refuse_everyone_but_the_buyer(call, personas, tender):
             {"organisations": ["patel-mobility-co-operative"]},
         ),
         ("post", f"{API}/processes/{pk}/next-phase", None),
-        ("post", f"{API}/processes/{pk}/unsuccessful", {"reason": "No money."}),
-        ("post", f"{API}/processes/{pk}/cancel", {"reason": "No money."}),
+        ("post", f"{API}/processes/{pk}/unsuccessful", {"reason": "No money.", **NO_LESSON}),
+        ("post", f"{API}/processes/{pk}/cancel", {"reason": "No money.", **NO_LESSON}),
     ]
     for method, url, body in endpoints:
         assert call(method, url, body).status_code == 401, url

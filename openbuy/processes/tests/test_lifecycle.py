@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from openbuy import clock as openbuy_clock
+from openbuy.lessons import capture
 from openbuy.processes import lifecycle, services
 from openbuy.processes.lifecycle import Event, Status
 from openbuy.processes.models import Process
@@ -199,12 +200,22 @@ def test_the_database_works_out_the_same_status_as_python_at_every_moment(person
     awarded = _process(personas, "Awarded", enquiry_days=1, deadline_days=2)
     cancelled = _process(personas, "Cancelled", enquiry_days=7, deadline_days=21)
     staged = _process(personas, "Staged", kind="staged", enquiry_days=1, deadline_days=2)
-    services.process_cancel(actor=buyer, process=cancelled, reason="The need went away.")
+    services.process_cancel(
+        actor=buyer,
+        process=cancelled,
+        reason="The need went away.",
+        lesson=capture.no_lesson("The service it was for closed."),
+    )
 
     clock.shift(2 * 86400 + 3600)  # past the two-day deadlines
     for process in (evaluating, unsuccessful, awarded, staged):
         services.phase_open(actor=buyer, process=process)
-    services.process_unsuccessful(actor=buyer, process=unsuccessful, reason="Nobody submitted.")
+    services.process_unsuccessful(
+        actor=buyer,
+        process=unsuccessful,
+        reason="Nobody submitted.",
+        lesson=capture.no_lesson("Too early to say why."),
+    )
     # Awarding is a later stage's service; the stored decision is all the status reads.
     Process.objects.filter(pk=awarded.pk).update(state=Process.State.AWARDED)
 

@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openbuy.audit.models import AuditEvent
 from openbuy.discussion import notifications
 from openbuy.discussion.models import Notification
+from openbuy.lessons import gate
 from openbuy.needs.models import Need
-from openbuy.specifications import gate, selectors, services, texts
+from openbuy.specifications import selectors, services, texts
 from openbuy.specifications.models import Specification, SpecVersion, Suggestion
 
 pytestmark = pytest.mark.django_db
@@ -420,10 +421,10 @@ def lessons():
     provider = FakeLessons()
     gate.register(provider)
     yield provider
-    gate.register(None)
+    gate.register(gate.Register())
 
 
-def test_freezing_shows_no_lessons_until_the_register_exists(personas, spec):
+def test_freezing_shows_no_lessons_while_the_register_is_empty(personas, spec):
     assert gate.matches(services.gate_text(spec)) == []
     services.specification_freeze(actor=personas["buyer"], spec=spec)
     spec.refresh_from_db()

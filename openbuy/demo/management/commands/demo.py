@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from openbuy.accounts.models import User
 from openbuy.demo.evaluation import create_evaluation
+from openbuy.demo.lessons import create_lessons
 from openbuy.demo.needs import create_needs
 from openbuy.demo.personas import DEMO_PASSWORD, PERSONAS, create_personas
 from openbuy.demo.processes import RIVAL, create_processes
@@ -37,6 +38,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {created} demo processes.")
         if create_evaluation(personas):
             self.stdout.write("Created the demo evaluation, award and contract.")
+        created = create_lessons(personas)
+        if created:
+            self.stdout.write(f"Created {created} demo lessons.")
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
         people = [*PERSONAS, RIVAL]
         width = max(len(p.email) for p in people)

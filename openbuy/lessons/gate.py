@@ -1,10 +1,10 @@
-"""The lessons gate: where freezing a specification (and, later, opening a process) faces the
-most similar lessons from past work, each of which must be acknowledged before the action
-completes.
+"""The lessons gate: where freezing a specification and opening a process face the most similar
+lessons from past work, each of which must be acknowledged before the action completes.
 
-The lessons register provides the matches and keeps the acknowledgements; it plugs in here with
-:func:`register` from its ``AppConfig.ready``, so specifications never import it. Without a
-provider there are no lessons to face, and the step passes with nothing to acknowledge.
+Specifications and processes call this module; it never imports them (acknowledgements point at
+their target by a generic reference). The register itself is the provider: it finds the matches
+in the similarity index and keeps the acknowledgements. Tests may put another provider in its
+place with :func:`register`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Acknowledgement:
     lesson_id: int
     verdict: str
     text: str
+    score: float = 0.0  # how similar the lesson was when shown
 
 
 class Provider(Protocol):
@@ -49,10 +50,27 @@ class Provider(Protocol):
     ) -> None: ...
 
 
-_provider: Provider | None = None
+class Register:
+    """The lessons register as the gate's provider."""
+
+    def matches(self, text: str, *, limit: int) -> list[LessonMatch]:
+        from openbuy.lessons import selectors
+
+        return selectors.gate_matches(text, limit=limit)
+
+    def acknowledge(
+        self, *, actor, target: Model, acknowledgements: Sequence[Acknowledgement]
+    ) -> None:
+        from openbuy.lessons import services
+
+        services.acknowledge(actor=actor, target=target, acknowledgements=acknowledgements)
+
+
+_provider: Provider | None = Register()
 
 
 def register(provider: Provider | None) -> None:
+    """Replace the provider (None: no lessons to face); ``register(Register())`` restores it."""
     global _provider
     _provider = provider
 
@@ -81,7 +99,9 @@ def check(
             what = "how it is addressed" if ack.verdict == Verdict.ADDRESSED else "why not"
             errors[f"lesson_{lesson.id}_text"] = f"Say {what} for “{lesson.title}”"
         else:
-            kept.append(Acknowledgement(lesson.id, ack.verdict, ack.text.strip()[:2000]))
+            kept.append(
+                Acknowledgement(lesson.id, ack.verdict, ack.text.strip()[:2000], lesson.score)
+            )
     if errors:
         raise ValidationError(errors)
     return kept

@@ -1,0 +1,1 @@
+from openbuy.specifications.tests.conftest import adopted_need, spec  # noqa: F401 - fixtures
