@@ -12,3 +12,11 @@ class ContractsConfig(AppConfig):
         from openbuy.ui import related
 
         related.register(Process, related_block)
+
+        from openbuy.contracts.models import Contract
+        from openbuy.lessons.selectors import captures_block
+
+        related.register(
+            Contract,
+            lambda contract, user: captures_block(contract, *contract.milestones.all()),
+        )

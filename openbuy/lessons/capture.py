@@ -10,12 +10,22 @@ facing the failure wrote), check it with :func:`require` before they change anyt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
 LIMITS = {"title": 200, "text": 5000, "reason": 2000}
+# Control characters (other than tab and line breaks) have no place in a lesson, break XML feeds
+# and, for NUL, PostgreSQL text: they are dropped at the edge.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value) -> str:
+    return CONTROL.sub("", str(value or "")).strip()
+
+
 FIELDS = ("title", "tried", "happened", "why", "do_differently")
 LABELS = {
     "title": "a title",
@@ -47,7 +57,7 @@ def lesson(**fields) -> Entry:
 def require(entry: Entry | None, *, prefix: str = "lesson") -> Entry:
     """The entry, cleaned; a ValidationError naming each missing part otherwise (``lesson`` for
     the choice itself, ``lesson.title`` and so on for the lesson's fields)."""
-    if entry is None or (not entry.lesson and not str(entry.no_lesson_reason or "").strip()):
+    if entry is None or (not entry.lesson and not clean(entry.no_lesson_reason)):
         raise ValidationError(
             {
                 prefix: "Record what this failure teaches — a lesson — or say why there is no "
@@ -55,21 +65,21 @@ def require(entry: Entry | None, *, prefix: str = "lesson") -> Entry:
             }
         )
     if not entry.lesson:
-        reason = str(entry.no_lesson_reason).strip()[: LIMITS["reason"]]
+        reason = clean(entry.no_lesson_reason)[: LIMITS["reason"]]
         return Entry(no_lesson_reason=reason)
     errors = {}
-    clean: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
     for name in FIELDS:
-        value = str(entry.lesson.get(name) or "").strip()
+        value = clean(entry.lesson.get(name))
         limit = LIMITS["title"] if name == "title" else LIMITS["text"]
         if not value:
             errors[f"{prefix}.{name}"] = f"Give the lesson {LABELS[name]}"
         elif len(value) > limit:
             errors[f"{prefix}.{name}"] = f"Keep it to {limit} characters"
-        clean[name] = value
+        cleaned[name] = value
     if errors:
         raise ValidationError(errors)
-    return Entry(lesson=clean, check_names_first=entry.check_names_first)
+    return Entry(lesson=cleaned, check_names_first=entry.check_names_first)
 
 
 def record(

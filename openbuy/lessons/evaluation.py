@@ -3,8 +3,10 @@ on a labelled set (data/labelled.json, whose "_about" key describes the format).
 
 Definitions:
 
-- precision@k = relevant lessons in the top k / min(k, number of relevant lessons). Dividing by
-  min(k, relevant) instead of k means a draft with one relevant lesson can still score 1.0.
+- precision@k = relevant lessons in the top k / k (the standard definition). A draft with fewer
+  than k relevant lessons cannot score 1.0 (with one relevant lesson the best is 1/k), so the
+  report also gives the best precision@3 any ranking could reach on the same drafts
+  ("attainable"), to show how much of a shortfall is the set's and how much the engine's.
 - recall@k = relevant lessons in the top k / number of relevant lessons.
 - Both are means over the drafts that have at least one relevant lesson, and measure the ranking
   itself (every lesson that shares a term with the draft, whatever its score). Lessons that share
@@ -32,12 +34,11 @@ RECALL_DEPTH = 5
 
 
 def precision_at(k: int, ranked_ids: Sequence[int], relevant_ids: Iterable[int]) -> float:
-    """Relevant ids among the first k ranked / min(k, number of relevant ids)."""
+    """Relevant ids among the first k ranked / k: standard precision@k."""
     relevant = set(relevant_ids)
     if k <= 0 or not relevant:
         raise ValueError("precision@k needs k > 0 and at least one relevant id")
-    hits = len(relevant.intersection(ranked_ids[:k]))
-    return hits / min(k, len(relevant))
+    return len(relevant.intersection(ranked_ids[:k])) / k
 
 
 def recall_at(k: int, ranked_ids: Sequence[int], relevant_ids: Iterable[int]) -> float:
@@ -100,7 +101,7 @@ class QueryResult:
     ranked: tuple[tuple[int, float], ...]  # (lesson id, score), best first, whatever the score
     relevant: frozenset[int]
     threshold: float
-    precision: float | None  # None for drafts without relevant lessons
+    precision: float | None  # standard precision@3; None for drafts without relevant lessons
     recall: float | None
 
     @property
@@ -113,8 +114,10 @@ class QueryResult:
 class Report:
     threshold: float
     # Ranking quality, over drafts with at least one relevant lesson, ignoring the threshold.
-    precision_at_3: float
+    precision_at_3: float  # standard: hits in the top 3 / 3
     recall_at_5: float
+    # The best precision@3 any ranking could reach on these drafts: mean of min(3, relevant) / 3.
+    attainable_precision_at_3: float
     # What the threshold does to it: relevant lessons in the top 5 that pass the threshold...
     shown_recall_at_5: float
     # ...drafts without relevant lessons for which anything passes (want low)...
@@ -125,7 +128,8 @@ class Report:
 
     def summary(self) -> str:
         lines = [
-            f"precision@3 {self.precision_at_3:.3f}  recall@5 {self.recall_at_5:.3f}  |  "
+            f"precision@3 {self.precision_at_3:.3f}  recall@5 {self.recall_at_5:.3f}  "
+            f"(attainable precision@3 {self.attainable_precision_at_3:.3f})  |  "
             f"at threshold {self.threshold:g}: recall@5 {self.shown_recall_at_5:.3f}  "
             f"false positives {self.false_positive_rate:.3f}  "
             f"judged negatives in top 3 {self.judged_negative_rate:.3f}",
@@ -179,6 +183,9 @@ def evaluate(
         threshold=floor,
         precision_at_3=_mean(r.precision for r in with_relevant),
         recall_at_5=_mean(r.recall for r in with_relevant),
+        attainable_precision_at_3=_mean(
+            min(PRECISION_DEPTH, len(r.relevant)) / PRECISION_DEPTH for r in with_relevant
+        ),
         shown_recall_at_5=_mean(
             recall_at(RECALL_DEPTH, shown[r.draft], r.relevant) for r in with_relevant
         ),

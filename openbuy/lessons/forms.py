@@ -137,8 +137,12 @@ class LibraryFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """The keyword arguments of :func:`openbuy.lessons.selectors.library`; a bad value
-        counts as no filter."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        counts as no filter for its own field only (the form shows its error), the others
+        still apply."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         return {
             "query": (data.get("q") or "").strip(),
             "organisation": data.get("organisation"),

@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from openbuy import clock
@@ -52,25 +52,29 @@ def _published():
 
 def build(name: str | None = None) -> SimilarityIndex:
     """Fit the engine on every published lesson and store it, with the most repeated root-cause
-    phrases. Safe to run while pages query the old index."""
+    phrases. Safe to run while pages query the old index. Builds take turns (a row lock held
+    from reading the lessons to storing the result), so an older snapshot never overwrites a
+    newer one."""
     name = name or engine_name()
-    lessons = list(_published().order_by("pk"))
-    index = similarity.engine_from_name(name).fit(as_doc(lesson) for lesson in lessons)
-    phrases = root_cause_phrases(lessons)
-    with transaction.atomic():
-        row, created = SimilarityIndex.objects.select_for_update().get_or_create(
-            engine=name,
-            defaults={"data": index.dumps(), "lessons": len(lessons), "phrases": phrases},
-        )
-        if not created:
-            SimilarityIndex.objects.filter(pk=row.pk).update(
-                data=index.dumps(),
-                lessons=len(lessons),
-                phrases=phrases,
-                built_at=clock.now(),
-                version=F("version") + 1,
+    try:
+        with transaction.atomic():
+            SimilarityIndex.objects.get_or_create(
+                engine=name, defaults={"data": b"", "lessons": 0, "version": 0}
             )
-            row.refresh_from_db()
+    except IntegrityError:  # created by a build running at the same moment
+        pass
+    with transaction.atomic():
+        row = SimilarityIndex.objects.select_for_update().get(engine=name)
+        lessons = list(_published().order_by("pk"))
+        index = similarity.engine_from_name(name).fit(as_doc(lesson) for lesson in lessons)
+        SimilarityIndex.objects.filter(pk=row.pk).update(
+            data=index.dumps(),
+            lessons=len(lessons),
+            phrases=root_cause_phrases(lessons),
+            built_at=clock.now(),
+            version=F("version") + 1,
+        )
+        row.refresh_from_db()
     with _lock:
         _loaded[name] = (row.version, index)
     return row
@@ -80,7 +84,7 @@ def current(name: str | None = None) -> similarity.Index | None:
     """The latest stored index (built at once the first time, if there are lessons)."""
     name = name or engine_name()
     version = SimilarityIndex.objects.filter(engine=name).values_list("version", flat=True).first()
-    if version is None:
+    if not version:  # never built (or the first build is still running)
         if not _published().exists():
             return None
         build(name)

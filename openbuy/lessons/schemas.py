@@ -99,6 +99,7 @@ class LessonOut(Schema):
     do_differently: str
     organisation: str | None = Field(None, description="The organisation's slug, if it has one")
     by: str = Field(description="Who the lesson is attributed to")
+    author: str | None = Field(None, description="Who wrote it (none for an imported lesson)")
     source: str = Field(description=f"One of: {SOURCES}")
     status: str = Field(description="published, or draft (seen only by its organisation)")
     stage: str
@@ -121,6 +122,10 @@ class LessonOut(Schema):
     @staticmethod
     def resolve_area(obj) -> str | None:
         return obj.area.slug if obj.area_id else None
+
+    @staticmethod
+    def resolve_author(obj) -> str | None:
+        return str(obj.author) if obj.author_id else None
 
     @staticmethod
     def resolve_tags(obj) -> list[str]:

@@ -15,7 +15,7 @@ from openbuy.lessons.models import Acknowledgement, Capture, Lesson, SimilarityI
 
 def published() -> QuerySet[Lesson]:
     return Lesson.objects.filter(status=Lesson.Status.PUBLISHED).select_related(
-        "organisation", "area"
+        "organisation", "area", "author"
     )
 
 
@@ -23,7 +23,7 @@ def visible_to(user) -> QuerySet[Lesson]:
     """Published lessons, and the drafts of the viewer's own buying organisations."""
     from openbuy.accounts.models import Membership
 
-    found = Lesson.objects.select_related("organisation", "area")
+    found = Lesson.objects.select_related("organisation", "area", "author")
     if not (user is not None and user.is_authenticated):
         return found.filter(status=Lesson.Status.PUBLISHED)
     mine = Membership.objects.filter(
@@ -86,21 +86,47 @@ def acknowledgements_block(target: Model, user=None):
     return Related(
         heading="Lessons faced",
         links=[
-            (
-                f"{a.lesson.title} ({a.lesson.by}) — {a.get_verdict_display().lower()}: {a.text}",
-                reverse("lessons:detail", args=[a.lesson_id]),
-            )
+            (f"{a.lesson.title} ({a.lesson.by})", reverse("lessons:detail", args=[a.lesson_id]))
             for a in answers
+        ],
+        lines=[
+            f"“{a.lesson.title}”: {a.get_verdict_display().lower()} — {a.text}" for a in answers
         ],
     )
 
 
-def captures_of(target: Model) -> list[Capture]:
+def captures_of(*targets: Model) -> list[Capture]:
+    """The failures faced about these objects (a process; a contract and its milestones)."""
+    if not targets:
+        return []
+    where = Q()
+    for target in targets:
+        where |= Q(content_type=ContentType.objects.get_for_model(target), object_id=target.pk)
     return list(
-        Capture.objects.filter(
-            content_type=ContentType.objects.get_for_model(target), object_id=target.pk
-        ).select_related("lesson")
+        Capture.objects.filter(where).select_related("lesson").order_by("recorded_at", "id")
     )
+
+
+def captures_block(*targets: Model):
+    """For a process's or contract's page: each failure faced there, with its lesson (while a
+    lesson is checked for names, only that) or the public reason there is none."""
+    from openbuy.ui.related import Related
+
+    found = captures_of(*targets)
+    if not found:
+        return None
+    links, lines = [], []
+    for c in found:
+        what = c.get_kind_display()
+        if c.lesson is None:
+            lines.append(f"{what}: {c.label}. No lesson to learn: {c.no_lesson_reason}")
+        elif c.lesson.status == Lesson.Status.PUBLISHED:
+            links.append(
+                (f"{what}: {c.lesson.title}", reverse("lessons:detail", args=[c.lesson_id]))
+            )
+        else:
+            lines.append(f"{what}: {c.label}. Its lesson is being checked for names.")
+    return Related(heading="Failures faced, and what they teach", links=links, lines=lines)
 
 
 # --- the library -----------------------------------------------------------------------------

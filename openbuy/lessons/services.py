@@ -27,6 +27,7 @@ from openbuy.lessons.models import Acknowledgement, Capture, Lesson, Redaction, 
 
 LIMITS = {"title": 200, "text": 5000, "tags": 300, "reason": 2000, "names": 50}
 REMOVED = "[name removed]"
+clean = capturing.clean
 
 
 def reindex_later() -> None:
@@ -38,7 +39,7 @@ def reindex_later() -> None:
 
 
 def _text(value, name: str, *, limit: int, required: bool = True) -> str:
-    text = str(value or "").strip()
+    text = clean(value)
     if required and not text:
         raise ValidationError({name: "Enter this"})
     if len(text) > limit:
@@ -55,7 +56,9 @@ def _cost(amount, currency) -> tuple[Decimal | None, str]:
     except InvalidOperation:
         raise ValidationError({"cost_amount": "Enter the cost as a number, like 25000"}) from None
     if not value.is_finite() or value < 0 or value > Decimal("99999999999999"):
-        raise ValidationError({"cost_amount": "Enter a cost of 0 or more"})
+        raise ValidationError(
+            {"cost_amount": "Enter a cost of 0 or more, below 100 trillion, like 25000"}
+        )
     code = str(currency or "GBP").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise ValidationError({"cost_currency": "Enter a three-letter currency code, like GBP"})
@@ -144,7 +147,7 @@ def lesson_create(
             actor,
             lesson,
             "lesson.published" if publish else "lesson.drafted",
-            f"{actor} {'published' if publish else 'drafted'} the lesson “{lesson.title}”",
+            f"{actor} {'published' if publish else 'drafted'} lesson {lesson.pk}",
         )
         if publish:
             reindex_later()
@@ -166,7 +169,7 @@ def lesson_update(*, actor: User, lesson: Lesson, data: dict) -> Lesson:
             setattr(lesson, name, value)
         lesson.updated_at = clock.now()
         lesson.save()
-        _audit(actor, lesson, "lesson.changed", f"{actor} changed the draft “{lesson.title}”")
+        _audit(actor, lesson, "lesson.changed", f"{actor} changed the draft lesson {lesson.pk}")
     return lesson
 
 
@@ -180,12 +183,12 @@ def lesson_publish(*, actor: User, lesson: Lesson) -> Lesson:
         lesson.status = Lesson.Status.PUBLISHED
         lesson.published_at = lesson.updated_at = clock.now()
         lesson.save(update_fields=["status", "published_at", "updated_at"])
-        _audit(actor, lesson, "lesson.published", f"{actor} published “{lesson.title}”")
+        _audit(actor, lesson, "lesson.published", f"{actor} published lesson {lesson.pk}")
         reindex_later()
     return lesson
 
 
-TEXT_FIELDS = ("title", "tried", "happened", "why", "do_differently")
+TEXT_FIELDS = ("title", "tried", "happened", "why", "do_differently", "tags")
 
 
 def redact(text: str, names: Sequence[str]) -> tuple[str, int]:
@@ -215,7 +218,12 @@ def lesson_redact(*, actor: User, lesson: Lesson, names: Sequence[str], reason: 
         total = 0
         for name in TEXT_FIELDS:
             value, count = redact(getattr(lesson, name), names)
-            setattr(lesson, name, value[: LIMITS["title"]] if name == "title" else value)
+            limit = LIMITS.get(name, LIMITS["text"])
+            if len(value) > limit:
+                raise ValidationError(
+                    {"names": f"With the names replaced, the {name} would be too long: shorten it"}
+                )
+            setattr(lesson, name, value)
             total += count
         if not total:
             raise ValidationError({"names": "None of these names appear in the lesson"})
@@ -228,7 +236,7 @@ def lesson_redact(*, actor: User, lesson: Lesson, names: Sequence[str], reason: 
             actor,
             lesson,
             "lesson.redacted",
-            f"{actor} removed the names of individuals from “{lesson.title}” "
+            f"{actor} removed the names of individuals from lesson {lesson.pk} "
             f"({total} passage{'s' if total != 1 else ''}): {reason}",
         )
         if lesson.status == Lesson.Status.PUBLISHED:
@@ -295,7 +303,7 @@ def capture(
         obj=made,
         organisation_id=organisation.pk,
         summary=(
-            f"{actor} recorded the lesson “{lesson.title}” from: {label}"
+            f"{actor} recorded lesson {lesson.pk} from: {label}"
             if lesson
             else f"{actor} recorded no lesson from: {label} — {entry.no_lesson_reason}"
         )[:1000],
@@ -361,68 +369,108 @@ def import_rows(lines: Iterable[str], *, actor: User | None = None) -> Report:
     """Import lessons from CSV text with the columns of :data:`COLUMNS` (a header row first;
     extra columns are ignored). Each good row is stored, published and attributed to its
     organisation — matched by slug or name, or kept as written when it has no account here. Bad
-    rows are reported with their line numbers; the good ones are kept. A row imported before is
-    recognised by its digest and not stored twice."""
+    rows — missing cells, cells too long, text that is not CSV — are reported with the line they
+    start on, and the good ones are kept. A row imported before is recognised by its digest and
+    not stored twice."""
     report = Report()
-    reader = csv.DictReader(lines)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as error:
+        report.errors.append((1, f"The header row is not CSV: {error}"))
+        return report
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         report.errors.append((1, f"The header must name the columns: missing {', '.join(missing)}"))
         return report
-    reader.fieldnames = header
     organisations: dict = {}
-    for row in reader:
-        report.read += 1
-        line = reader.line_num
-        try:
-            data = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
-            if None in row:
-                raise ValidationError("This row has more cells than the header")
-            if not data.get("organisation"):
-                raise ValidationError({"organisation": "Name the organisation"})
-            clean = _fields(data)
-            organisation = _organisation(data["organisation"], organisations)
-            key = hashlib.sha256("\x1f".join(data.get(c, "") for c in COLUMNS).encode()).hexdigest()
-            if Lesson.objects.filter(import_key=key).exists():
-                report.unchanged += 1
+    try:
+        while True:
+            line = reader.line_num + 1  # where the next record starts
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                report.read += 1
+                report.errors.append((line, f"This row is not readable as CSV: {error}"))
+                if reader.line_num < line:  # the reader cannot move on: stop here
+                    break
                 continue
-            now = clock.now()
+            if not any(c.strip() for c in cells):
+                continue  # a blank line
+            report.read += 1
+            _import_row(report, line, header, cells, organisations, actor)
+    finally:
+        if report.stored:
             with transaction.atomic():
-                Lesson.objects.create(
-                    organisation=organisation,
-                    attributed_to="" if organisation else data["organisation"][:200],
-                    author=actor,
-                    source=Lesson.Source.IMPORTED,
-                    status=Lesson.Status.PUBLISHED,
-                    published_at=now,
-                    created_at=now,
-                    updated_at=now,
-                    import_key=key,
-                    **clean,
+                audit.record(
+                    actor=actor,
+                    action="lesson.imported",
+                    summary=f"{report.stored} lesson{'s' if report.stored != 1 else ''} "
+                    "imported from a register",
                 )
-            report.stored += 1
-        except ValidationError as error:
-            messages = (
-                [f"{k}: {'; '.join(v)}" for k, v in error.message_dict.items()]
-                if hasattr(error, "error_dict")
-                else error.messages
-            )
-            report.errors.append((line, "; ".join(messages)))
-        except IntegrityError:
-            report.unchanged += 1
-    if report.stored:
-        with transaction.atomic():
-            audit.record(
-                actor=actor,
-                action="lesson.imported",
-                summary=f"{report.stored} lesson{'s' if report.stored != 1 else ''} imported "
-                "from a register",
-            )
-            reindex_later()
+                reindex_later()
     return report
 
 
+def _import_row(report: Report, line: int, header, cells, organisations, actor) -> None:
+    try:
+        if len(cells) > len(header):
+            raise ValidationError("This row has more cells than the header")
+        row = dict(zip(header, cells, strict=False))
+        data = {c: clean(row.get(c, "")) for c in COLUMNS}
+        if not data["organisation"]:
+            raise ValidationError({"organisation": "Name the organisation"})
+        fields = _fields(data)
+        organisation = _organisation(data["organisation"], organisations)
+        key = hashlib.sha256("\x1f".join(data[c] for c in COLUMNS).encode()).hexdigest()
+        if Lesson.objects.filter(import_key=key).exists():
+            report.unchanged += 1
+            return
+        now = clock.now()
+        with transaction.atomic():
+            Lesson.objects.create(
+                organisation=organisation,
+                attributed_to="" if organisation else data["organisation"][:200],
+                author=actor,
+                source=Lesson.Source.IMPORTED,
+                status=Lesson.Status.PUBLISHED,
+                published_at=now,
+                created_at=now,
+                updated_at=now,
+                import_key=key,
+                **fields,
+            )
+        report.stored += 1
+    except ValidationError as error:
+        messages = (
+            [f"{k}: {'; '.join(v)}" for k, v in error.message_dict.items()]
+            if hasattr(error, "error_dict")
+            else error.messages
+        )
+        report.errors.append((line, "; ".join(messages)))
+    except IntegrityError:  # imported at the same moment by another run
+        report.unchanged += 1
+
+
 def import_csv(data: bytes | str, *, actor: User | None = None) -> Report:
-    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
+    """Import a CSV file (UTF-8, as spreadsheets save "CSV UTF-8"). A file in another encoding
+    is refused whole, naming the first line that is not UTF-8, rather than stored garbled."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            report = Report()
+            line = data[: error.start].count(b"\n") + 1
+            report.errors.append(
+                (
+                    line,
+                    "The file is not UTF-8 text (from this line): save it from your spreadsheet "
+                    "as “CSV UTF-8” and import it again. Nothing was imported.",
+                )
+            )
+            return report
+    else:
+        text = data
     return import_rows(io.StringIO(text, newline=""), actor=actor)

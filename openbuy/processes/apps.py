@@ -26,9 +26,10 @@ class ProcessesConfig(AppConfig):
 
         related.register(Specification, related_block)
 
-        from openbuy.lessons.selectors import acknowledgements_block
+        from openbuy.lessons.selectors import acknowledgements_block, captures_block
 
         related.register(Process, acknowledgements_block)
+        related.register(Process, lambda process, user: captures_block(process))
 
 
 def _seal_key_check(app_configs, **kwargs):

@@ -143,19 +143,31 @@ def write(personas):
 # No database here: pytest-django refuses any query, so evaluate is shown not to touch it.
 
 
-def test_evaluate_prints_each_engine_and_passes(monkeypatch):
+def test_evaluate_prints_each_engine(monkeypatch):
     monkeypatch.setattr(similarity, "_semantic_packages_installed", lambda: False)
-    out, _ = run("evaluate")
+    out, _ = run("evaluate", "--min-precision", "0.5")
     labelled = evaluation.load_labelled()
     expected = evaluation.evaluate(similarity.TfidfEngine(), labelled)
     lines = out.splitlines()
-    assert lines[0] == "32 lessons, 39 drafts, 121 judged pairs"
-    assert lines[1].startswith(
-        f"tfidf: precision@3 {expected.precision_at_3:.3f}  recall@5 {expected.recall_at_5:.3f}"
+    assert lines[0] == (
+        f"{len(labelled.lessons)} lessons, {len(labelled.drafts)} drafts, "
+        f"{len(labelled.judgements)} judged pairs"
     )
-    assert expected.precision_at_3 >= 0.7
+    assert len(labelled.lessons) >= 60 and len(labelled.judgements) >= 200
+    assert lines[1].startswith(
+        f"tfidf: precision@3 {expected.precision_at_3:.3f}  recall@5 {expected.recall_at_5:.3f}  "
+        f"(best attainable precision@3 {expected.attainable_precision_at_3:.3f}; "
+    )
     assert lines[2].startswith("semantic: unavailable — ")
     assert "openbuy[semantic]" in lines[2]
+
+
+def test_evaluate_meets_the_issue_target_of_0_7(monkeypatch):
+    """Issue #8: the default engine reaches precision@3 0.7; the command exits 0."""
+    monkeypatch.setattr(similarity, "_semantic_packages_installed", lambda: False)
+    out, _ = run("evaluate")
+    precision = float(re.search(r"^tfidf: precision@3 (\d\.\d{3})", out, re.M).group(1))
+    assert precision >= 0.7
 
 
 def test_evaluate_fails_below_the_precision_wanted(monkeypatch):
@@ -181,7 +193,7 @@ def test_evaluate_with_the_semantic_engine_when_it_can_run(monkeypatch, settings
         similarity, "engine_from_name", lambda name="tfidf", **_: real(name, encode=letters)
     )
     settings.LESSONS_ENGINE = "semantic"
-    out, _ = run("evaluate")
+    out, _ = run("evaluate", "--min-precision", "0")  # a stand-in encoder: no target to meet
     assert re.search(r"^tfidf: precision@3 0\.\d{3}  recall@5", out, re.M)
     assert re.search(r"^semantic: precision@3 \d\.\d{3}  recall@5", out, re.M)
 
@@ -224,9 +236,13 @@ def test_evaluate_reads_another_labelled_set(tmp_path):
             }
         )
     )
-    out, _ = run("evaluate", "--file", str(path), "--details")
-    assert out.startswith("2 lessons, 1 drafts, 1 judged pairs\ntfidf: precision@3 1.000")
-    assert "A [1] 1.00 1.00" in out
+    # One relevant lesson, ranked first: standard precision@3 is 1/3, the best attainable.
+    out, _ = run("evaluate", "--file", str(path), "--details", "--min-precision", "0.3")
+    assert out.startswith(
+        "2 lessons, 1 drafts, 1 judged pairs\ntfidf: precision@3 0.333  recall@5 1.000  "
+        "(best attainable precision@3 0.333; "
+    )
+    assert "A [1] 0.33 1.00" in out
     path.write_text("{}")
     _, _, error = failing("evaluate", "--file", str(path))
     assert "Cannot read the labelled set" in str(error)

@@ -107,7 +107,7 @@ def test_a_draft_is_checked_for_names_then_published(personas, client):
 def test_the_gate_shows_matches_and_keeps_the_acknowledgements(personas, spec):
     lesson = services.lesson_create(
         actor=personas["buyer"],
-        organisation=personas["trust"] if False else personas["council"],
+        organisation=personas["council"],
         data=KIOSK,
     )
     found = gate.matches("A self-service touch screen kiosk for residents in the library")
@@ -207,3 +207,122 @@ def test_the_csv_import_keeps_good_rows_and_reports_bad_ones_by_line(personas):
     assert Lesson.objects.count() == 2
     missing = services.import_csv("title,why\nx,y\n")
     assert missing.errors[0][0] == 1 and "missing" in missing.errors[0][1]
+
+
+# --- what a review found -------------------------------------------------------------------
+
+
+def test_a_draft_captured_lesson_keeps_its_words_out_of_the_public_log(personas, spec, client):
+    from django.db import transaction
+
+    with transaction.atomic():
+        made = capture.record(
+            actor=personas["buyer"],
+            entry=capture.lesson(
+                **{**{k: LATE[k] for k in capture.FIELDS}, "title": "Smithers ignored users"},
+                check_names_first=True,
+            ),
+            kind=Capture.Kind.CANCELLED,
+            organisation=personas["council"],
+            about=spec,
+            label="“Evening access” cancelled: no budget",
+            url="/",
+            stage="competition",
+        )
+    assert made.lesson.status == Lesson.Status.DRAFT
+    assert "Smithers" not in client.get("/activity/").content.decode()
+    assert not AuditEvent.objects.filter(summary__contains="Smithers").exists()
+    assert not AuditEvent.objects.filter(object_label__contains="Smithers").exists()
+
+
+def test_removing_names_reaches_the_tags_and_never_the_log(personas):
+    lesson = services.lesson_create(
+        actor=personas["buyer"],
+        organisation=personas["council"],
+        data=KIOSK | {"title": "Priya Raman's kiosks", "tags": "Priya Raman, kiosks"},
+    )
+    services.lesson_redact(
+        actor=personas["buyer"], lesson=lesson, names=["Priya Raman"], reason="A named officer"
+    )
+    lesson.refresh_from_db()
+    assert "Priya" not in lesson.title + lesson.tags
+    assert not AuditEvent.objects.filter(summary__contains="Priya").exists()
+    assert not AuditEvent.objects.filter(object_label__contains="Priya").exists()
+
+
+def test_an_imported_lesson_with_no_organisation_here_is_kept_by_site_admins(personas):
+    services.import_csv(CSV)
+    orphan = Lesson.objects.get(title="Late bridge")
+    with pytest.raises(PermissionDenied):
+        services.lesson_redact(actor=personas["buyer"], lesson=orphan, names=["bridge"], reason="x")
+    services.lesson_redact(actor=personas["admin"], lesson=orphan, names=["bridge"], reason="x")
+
+
+def test_control_characters_are_dropped_at_the_edge(personas, client):
+    lesson = services.lesson_create(
+        actor=personas["buyer"],
+        organisation=personas["council"],
+        data=KIOSK | {"title": "Kiosks\x0b\x00 unused", "why": "No research\x1f."},
+    )
+    assert (lesson.title, lesson.why) == ("Kiosks unused", "No research.")
+    assert client.get("/lessons/feed/").status_code == 200
+    report = services.import_csv(
+        "title,tried,happened,why,do_differently,tags,organisation\n"
+        "Bad\x0bchar,a,b,c,d,,Riverside Borough Council\n"
+    )
+    assert report.stored == 1 and Lesson.objects.filter(title="Badchar").exists()
+
+
+def test_a_broken_csv_row_is_reported_and_the_rows_after_it_kept(personas):
+    header = "title,tried,happened,why,do_differently,tags,organisation\n"
+    good = "Row {n},a,b,c,d,,Riverside Borough Council\n"
+    huge = '"' + "x" * 200_000 + '",a,b,c,d,,Riverside Borough Council\n'
+    report = services.import_csv(header + good.format(n=1) + huge + good.format(n=2))
+    assert report.stored == 2, report.errors
+    assert [line for line, _ in report.errors] == [3]
+    assert AuditEvent.objects.filter(action="lesson.imported").count() == 1
+    # A multi-line record is reported at the line it starts on.
+    report = services.import_csv(header + ',"two\nlines",b,c,d,,Riverside Borough Council\n')
+    assert report.errors[0][0] == 2
+
+
+def test_a_file_not_in_utf8_is_refused_whole(personas):
+    data = (
+        "title,tried,happened,why,do_differently,tags,organisation\n"
+        "Café contract,a,b,c,d,,Riverside Borough Council\n"
+    ).encode("cp1252")
+    report = services.import_csv(data)
+    assert report.stored == 0 and report.errors[0][0] == 2
+    assert "UTF-8" in report.errors[0][1]
+    assert not Lesson.objects.exists()
+
+
+def test_the_failures_faced_show_on_the_pages_they_happened_on(personas, spec, client):
+    from django.db import transaction
+
+    with transaction.atomic():
+        capture.record(
+            actor=personas["buyer"],
+            entry=capture.no_lesson("The council merged with its neighbour."),
+            kind=Capture.Kind.CANCELLED,
+            organisation=personas["council"],
+            about=spec,
+            label="“Evening access” cancelled",
+            url="/",
+            stage="competition",
+        )
+    block = selectors.captures_block(spec)
+    assert block is not None and "The council merged with its neighbour." in block.lines[0]
+
+
+def test_a_semantic_engine_without_its_packages_fails_the_system_check(settings):
+    from openbuy.lessons import similarity
+    from openbuy.lessons.apps import _engine_check
+
+    settings.LESSONS_ENGINE = "semantic"
+    if similarity._semantic_packages_installed():
+        pytest.skip("openbuy[semantic] is installed here")
+    [error] = _engine_check(None)
+    assert error.id == "openbuy.lessons.E001"
+    settings.LESSONS_ENGINE = "tfidf"
+    assert _engine_check(None) == []

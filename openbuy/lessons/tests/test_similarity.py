@@ -233,6 +233,10 @@ def test_the_labelled_set_is_well_formed(labelled):
         assert all([doc.title, doc.tried, doc.happened, doc.why, doc.do_differently, doc.tags])
     without_relevant = [d for d in labelled.drafts if not labelled.relevant(d)]
     assert len(without_relevant) >= 3
+    # Like a register shared by many councils, the same failure recurs: most drafts with relevant
+    # lessons have at least three, so standard precision@3 can reach 1 on them.
+    with_relevant = [d for d in labelled.drafts if labelled.relevant(d)]
+    assert sum(len(labelled.relevant(d)) >= 3 for d in with_relevant) >= 0.9 * len(with_relevant)
     assert sum(not yes for yes in labelled.judgements.values()) >= 30
 
 
@@ -247,23 +251,58 @@ def test_labelled_from_dict_refuses_unknown_ids():
 
 
 def test_precision_and_recall_definitions():
-    # One relevant lesson found first: precision@3 is 1, not 1/3.
-    assert precision_at(3, [4, 5, 6], {4}) == 1.0
-    assert precision_at(3, [5, 4, 6], {4, 9}) == 0.5
+    # Standard precision@3: hits in the top 3 / 3, however few lessons are relevant.
+    assert precision_at(3, [4, 5, 6], {4}) == pytest.approx(1 / 3)
+    assert precision_at(3, [5, 4, 6], {4, 9}) == pytest.approx(1 / 3)
     assert precision_at(3, [1, 2], {1, 2, 3, 8}) == pytest.approx(2 / 3)
+    assert precision_at(3, [3, 8, 1, 2], {1, 2, 3, 8}) == 1.0
+    assert precision_at(3, [7, 5, 6, 4], {4}) == 0.0
     assert recall_at(5, [1, 2, 3, 4, 5, 6], {6, 1}) == 0.5
     assert recall_at(5, [], {1}) == 0.0
     with pytest.raises(ValueError):
         precision_at(3, [1], set())
 
 
-def test_the_default_engine_is_good_enough_on_the_labelled_set(labelled):
+def test_the_report_gives_the_best_attainable_precision():
+    data = {
+        "lessons": [
+            {**dict.fromkeys(Doc.__dataclass_fields__, "bridge repairs"), "id": i}
+            for i in (1, 2, 3)
+        ],
+        "drafts": [{"id": "A", "text": "bridge repairs"}, {"id": "B", "text": "bridge repairs"}],
+        "pairs": [
+            {"draft": "A", "lesson": 1, "relevant": True},
+            *({"draft": "B", "lesson": i, "relevant": True} for i in (1, 2, 3)),
+        ],
+    }
+    report = evaluate(TfidfEngine(), labelled_from_dict(data))
+    assert report.attainable_precision_at_3 == pytest.approx((1 / 3 + 1) / 2)
+    assert report.precision_at_3 == pytest.approx((1 / 3 + 1) / 2)  # all three tie: all found
+
+
+def test_the_default_engine_reaches_the_issue_target(labelled):
+    """Issue #8: precision@3 (hits in the top 3 / 3) of at least 0.7 over the labelled set."""
     report = evaluate(TfidfEngine(), labelled)
     assert report.precision_at_3 >= 0.7, report.summary()
-    assert report.recall_at_5 >= 0.6, report.summary()
-    assert report.false_positive_rate <= 0.5, report.summary()
+    assert report.false_positive_rate == 0, report.summary()
+
+
+def test_feedback_is_what_lifts_it(labelled):
+    """Pseudo-relevance feedback is the difference: without it the engine ranks worse."""
+    plain = evaluate(TfidfEngine(feedback_docs=0), labelled)
+    assert plain.precision_at_3 < evaluate(TfidfEngine(), labelled).precision_at_3
+
+
+def test_the_default_engine_does_not_get_worse_on_the_labelled_set(labelled):
+    """Floors just under today's figures (all drafts: precision@3 0.716, recall@5 0.713; held
+    out, never used for tuning: 0.556 and 0.730), so a change that ranks worse fails here."""
+    report = evaluate(TfidfEngine(), labelled)
+    assert report.attainable_precision_at_3 >= 0.95, report.summary()
+    assert report.precision_at_3 >= 0.70, report.summary()
+    assert report.recall_at_5 >= 0.69, report.summary()
     held_out = evaluate(TfidfEngine(), labelled, drafts=labelled.held_out)
-    assert held_out.precision_at_3 >= 0.6, held_out.summary()
+    assert held_out.precision_at_3 >= 0.54, held_out.summary()
+    assert held_out.recall_at_5 >= 0.7, held_out.summary()
 
 
 # -- semantic and combined engines, with a fake encoder ------------------------------------------

@@ -65,7 +65,8 @@ class Command(BaseCommand):
         evaluating = sub.add_parser(
             "evaluate",
             help="Rank the labelled set (openbuy/lessons/data/labelled.json, in memory: the "
-            "database is not touched) with each engine and print precision@3 and recall@5. "
+            "database is not touched) with each engine and print precision@3 (relevant lessons "
+            "in the top 3 / 3) and recall@5. "
             f"Exits with status 1 when the configured engine's precision@3 is below "
             f"{MIN_PRECISION}.",
         )
@@ -163,7 +164,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name}: precision@3 {report.precision_at_3:.3f}  "
                 f"recall@5 {report.recall_at_5:.3f}  "
-                f"(at its threshold {report.threshold:g}: recall@5 "
+                f"(best attainable precision@3 {report.attainable_precision_at_3:.3f}; "
+                f"at its threshold {report.threshold:g}: recall@5 "
                 f"{report.shown_recall_at_5:.3f}, false positives "
                 f"{report.false_positive_rate:.3f})"
             )
