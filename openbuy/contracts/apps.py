@@ -20,3 +20,16 @@ class ContractsConfig(AppConfig):
             Contract,
             lambda contract, user: captures_block(contract, *contract.milestones.all()),
         )
+
+        from openbuy.lessons import links
+
+        links.register(
+            "contracts:detail",
+            links.Linkable(
+                find=lambda kwargs: (
+                    Contract.objects.select_related("process").filter(pk=kwargs["pk"]).first()
+                ),
+                organisation_id=lambda contract: contract.process.organisation_id,
+                label=lambda contract: f"Contract: {contract.title}",
+            ),
+        )

@@ -22,3 +22,21 @@ class EvaluationConfig(AppConfig):
         from openbuy.processes import gates
 
         gates.register(gate_allows)
+
+        from openbuy.lessons import links
+        from openbuy.processes.models import Phase
+
+        links.register(
+            "evaluation:gate_outcome",
+            links.Linkable(
+                find=lambda kwargs: (
+                    Phase.objects.select_related("process")
+                    .filter(process_id=kwargs["pk"], number=kwargs["number"])
+                    .first()
+                ),
+                organisation_id=lambda phase: phase.process.organisation_id,
+                label=lambda phase: (
+                    f"Stage gate after phase {phase.number} of “{phase.process.title}”"
+                ),
+            ),
+        )

@@ -224,6 +224,13 @@ class LessonForm(forms.Form):
         empty_label="No particular area",
     )
     stage = forms.ChoiceField(label="Stage it went wrong at (optional)", required=False)
+    about = forms.CharField(
+        label="What it is about (optional)",
+        help_text="The address on openbuy of your process, stage gate, contract or "
+        "specification it comes from, like /processes/12/",
+        required=False,
+        max_length=500,
+    )
     tags = forms.CharField(
         label="Tags (optional)",
         help_text="Other words people might search for, separated by commas",
@@ -272,6 +279,7 @@ class LessonForm(forms.Form):
             "cost_currency": self.cleaned_data.get("cost_currency") or "",
             "area": self.cleaned_data.get("area"),
             "stage": self.cleaned_data.get("stage") or "",
+            "about": self.cleaned_data.get("about") or "",
             "tags": self.cleaned_data.get("tags") or "",
         }
 

@@ -159,6 +159,12 @@ class LessonIn(Schema):
     cost_currency: str = Field("", max_length=3, description="ISO 4217, like GBP")
     area: str | None = Field(None, description="An area's slug, from GET /areas")
     stage: str = Field("", description=f"One of: {STAGES}")
+    about: str = Field(
+        "",
+        max_length=500,
+        description="The address (path) of the organisation's process, stage gate, contract or "
+        "specification it comes from, like /processes/12/",
+    )
     tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
         default_factory=list, max_length=30
     )

@@ -22,7 +22,7 @@ from openbuy.accounts.models import Organisation, User
 from openbuy.accounts.rules import can
 from openbuy.audit import services as audit
 from openbuy.lessons import capture as capturing
-from openbuy.lessons import gate
+from openbuy.lessons import gate, links
 from openbuy.lessons.models import Acknowledgement, Capture, Lesson, Redaction, Stage
 
 LIMITS = {"title": 200, "text": 5000, "tags": 300, "reason": 2000, "names": 50}
@@ -128,6 +128,9 @@ def lesson_create(
     if not can(actor, "lessons.write_for", organisation):
         raise PermissionDenied(f"Only buyer officers of {organisation} write its lessons.")
     clean = _fields(data)
+    link = links.resolve_link(data.get("about", ""), organisation=organisation)
+    if link is not None:
+        about, about_label, about_url = link.about, link.label, link.url
     now = clock.now()
     with transaction.atomic():
         lesson = Lesson.objects.create(
@@ -159,6 +162,7 @@ def lesson_update(*, actor: User, lesson: Lesson, data: dict) -> Lesson:
     if not can(actor, "lessons.keep", lesson):
         raise PermissionDenied("Only the organisation's buyer officers change its lessons.")
     clean = _fields(data)
+    link = links.resolve_link(data.get("about", ""), organisation=lesson.organisation)
     with transaction.atomic():
         lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
         if lesson.status != Lesson.Status.DRAFT:
@@ -167,6 +171,10 @@ def lesson_update(*, actor: User, lesson: Lesson, data: dict) -> Lesson:
             )
         for name, value in clean.items():
             setattr(lesson, name, value)
+        if link is not None:
+            for name, value in {**_about(link.about), "about_label": link.label}.items():
+                setattr(lesson, name, value)
+            lesson.about_url = link.url
         lesson.updated_at = clock.now()
         lesson.save()
         _audit(actor, lesson, "lesson.changed", f"{actor} changed the draft lesson {lesson.pk}")

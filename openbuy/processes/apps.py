@@ -31,6 +31,17 @@ class ProcessesConfig(AppConfig):
         related.register(Process, acknowledgements_block)
         related.register(Process, lambda process, user: captures_block(process))
 
+        from openbuy.lessons import links
+
+        links.register(
+            "processes:detail",
+            links.Linkable(
+                find=lambda kwargs: Process.objects.filter(pk=kwargs["pk"]).first(),
+                organisation_id=lambda process: process.organisation_id,
+                label=lambda process: f"Process: {process.title}",
+            ),
+        )
+
 
 def _seal_key_check(app_configs, **kwargs):
     from django.conf import settings

@@ -51,6 +51,17 @@ class SpecificationsConfig(AppConfig):
         from openbuy.lessons.selectors import acknowledgements_block
 
         related.register(Specification, acknowledgements_block)
+
+        from openbuy.lessons import links
+
+        links.register(
+            "specifications:detail",
+            links.Linkable(
+                find=lambda kwargs: Specification.objects.filter(pk=kwargs["pk"]).first(),
+                organisation_id=lambda spec: spec.organisation_id,
+                label=lambda spec: f"Specification: {spec.title}",
+            ),
+        )
         registry.register_moderatable(
             registry.Moderatable(
                 model=Suggestion,

@@ -112,3 +112,66 @@ def test_opening_a_process_faces_the_lessons_too(client, personas, spec, lesson,
     )
     page = client.get(f"/processes/{process.pk}/").content.decode()
     assert "Lessons faced" in page and "Daytime only now." in page
+
+
+# --- what a hand-written lesson is about -------------------------------------------------------
+
+
+def test_a_lesson_links_to_the_organisations_own_work_by_its_address(personas, spec, client):
+    buyer = personas["buyer"]
+    made = services.lesson_create(
+        actor=buyer,
+        organisation=personas["council"],
+        data=UNRELATED | {"about": f"https://openbuy.example/specifications/{spec.pk}/#x"},
+    )
+    assert made.about == spec and made.about_url == f"/specifications/{spec.pk}/"
+    assert made.about_label == "Specification: Evening access to libraries"
+    page = client.get(f"/lessons/{made.pk}/").content.decode()
+    assert f'href="/specifications/{spec.pk}/"' in page
+    for address, message in [
+        ("/lessons/", "cannot be about that page"),
+        ("/processes/999999/", "no such page"),
+        (f"/processes/{2**70}/", "no such page"),
+        ("/no/such/path/", "no such page"),
+        ("javascript:alert(1)", "like /processes/12/"),
+    ]:
+        with pytest.raises(ValidationError) as error:
+            services.lesson_create(
+                actor=buyer, organisation=personas["council"], data=UNRELATED | {"about": address}
+            )
+        assert message in str(error.value.message_dict["about"]), address
+    # Another organisation's work is refused.
+    with pytest.raises(ValidationError, match="only be about its own work"):
+        services.lesson_create(
+            actor=personas["other_buyer"],
+            organisation=personas["trust"],
+            data=UNRELATED | {"about": f"/specifications/{spec.pk}/"},
+        )
+
+
+def test_the_lesson_form_and_api_take_the_address(personas, spec, client):
+    client.force_login(personas["buyer"])
+    form = {
+        "title": UNRELATED["title"],
+        "tried": "a",
+        "happened": "b",
+        "why": "c",
+        "do_differently": "d",
+        "cost_currency": "GBP",
+        "when": "publish",
+        "about": "/nowhere/",
+    }
+    page = client.post("/lessons/new/", form)
+    assert page.status_code == 200 and "There is no such page" in page.content.decode()
+    assert 'value="/nowhere/"' in page.content.decode()  # kept
+    done = client.post("/lessons/new/", form | {"about": f"/specifications/{spec.pk}/"})
+    assert done.status_code == 302
+    api = client.post(
+        "/api/v1/lessons",
+        {
+            **{k: form[k] for k in ("title", "tried", "happened", "why", "do_differently")},
+            "about": "/nowhere/",
+        },
+        content_type="application/json",
+    )
+    assert api.status_code == 422 and "about" in api.content.decode()
