@@ -66,3 +66,33 @@ def bulk_posting(monkeypatch):
 def _media_root(settings, tmp_path_factory):
     """Uploaded files go to a temporary folder, never into var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def token(personas):
+    """``token(who)``: the headers of a personal API token for the persona (made once)."""
+    from openbuy.accounts import services as accounts
+
+    made: dict[str, dict] = {}
+
+    def _token(who):
+        if who not in made:
+            _, secret = accounts.api_token_create(actor=personas[who], name="test")
+            made[who] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        return made[who]
+
+    return _token
+
+
+@pytest.fixture
+def call(client, token):
+    """``call("put", url, body, who)``: a JSON API request as a persona (anonymous when who is
+    None); no body at all, not even {}, when body is None."""
+
+    def _call(method, url, body=None, who=None):
+        headers = token(who) if who else {}
+        if body is None:
+            return client.generic(method.upper(), url, b"", **headers)
+        return getattr(client, method)(url, body, content_type="application/json", **headers)
+
+    return _call

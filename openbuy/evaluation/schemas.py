@@ -252,7 +252,27 @@ class AwardIn(Schema):
     )
 
 
-class AwardOut(Schema):
+class _Won(Schema):
+    """What an award and a prize share: the winning submission and who it is from."""
+
+    @staticmethod
+    def resolve_submission(obj) -> str:
+        return obj.submission.public_id
+
+    @staticmethod
+    def resolve_winner(obj):
+        return obj.submission.organisation
+
+    @staticmethod
+    def resolve_size(obj) -> str:
+        return obj.submission.organisation.size
+
+    @staticmethod
+    def resolve_social_enterprise(obj) -> bool:
+        return obj.submission.organisation.is_social_enterprise
+
+
+class AwardOut(_Won):
     """One award of the public award notice."""
 
     submission: str = Field(description="The winning submission's public reference")
@@ -269,22 +289,6 @@ class AwardOut(Schema):
     standstill_ends: datetime = Field(description="No contract is signed before then")
 
     @staticmethod
-    def resolve_submission(obj) -> str:
-        return obj.submission.public_id
-
-    @staticmethod
-    def resolve_winner(obj):
-        return obj.submission.organisation
-
-    @staticmethod
-    def resolve_size(obj) -> str:
-        return obj.submission.organisation.size
-
-    @staticmethod
-    def resolve_social_enterprise(obj) -> bool:
-        return obj.submission.organisation.is_social_enterprise
-
-    @staticmethod
     def resolve_lot(obj) -> int | None:
         return obj.lot.number if obj.lot_id else None
 
@@ -295,7 +299,7 @@ class BidderOut(Schema):
     lot: int | None
 
 
-class PrizeOut(Schema):
+class PrizeOut(_Won):
     """One prize of a challenge: the place, the entry, the amount and why."""
 
     place: int
@@ -307,22 +311,6 @@ class PrizeOut(Schema):
     currency: str
     reason: str
     decided_at: datetime
-
-    @staticmethod
-    def resolve_submission(obj) -> str:
-        return obj.submission.public_id
-
-    @staticmethod
-    def resolve_winner(obj):
-        return obj.submission.organisation
-
-    @staticmethod
-    def resolve_size(obj) -> str:
-        return obj.submission.organisation.size
-
-    @staticmethod
-    def resolve_social_enterprise(obj) -> bool:
-        return obj.submission.organisation.is_social_enterprise
 
 
 class PrizeIn(Schema):

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from openbuy import clock as openbuy_clock
-from openbuy.accounts import services as accounts
 from openbuy.contracts import services
 from openbuy.contracts.models import Amendment, Contract, Milestone, Outcome
 from openbuy.evaluation.models import Award
@@ -29,30 +28,7 @@ SIGN = {"title": "Library doors", "starts_on": "2027-01-04", "ends_on": "2027-12
 NO_LESSON = {"no_lesson_reason": "The supplier's owner retired: nothing the buyer could see."}
 
 
-@pytest.fixture
-def token(personas):
-    made: dict[str, dict] = {}
-
-    def _token(who):
-        if who not in made:
-            _, secret = accounts.api_token_create(actor=personas[who], name="test")
-            made[who] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-        return made[who]
-
-    return _token
-
-
-@pytest.fixture
-def call(client, token):
-    """``call("put", url, body, who)``: a JSON request as a persona (anonymous when who is None)."""
-
-    def _call(method, url, body=None, who=None):
-        headers = token(who) if who else {}
-        if body is None:  # no body at all, not even {}
-            return client.generic(method.upper(), url, b"", **headers)
-        return getattr(client, method)(url, body, content_type=JSON, **headers)
-
-    return _call
+# ``call`` and ``token``: the root conftest.
 
 
 def fields(response) -> list[str]:

@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openbuy.accounts import services as accounts
 from openbuy.evaluation import selectors, services
 from openbuy.evaluation.models import Award, Declaration, GateDecision, Moderation, Score
 from openbuy.evaluation.tests.conftest import SAM_ANSWER, add_supplier
@@ -29,30 +28,7 @@ OUTSIDERS = ["resident", "supplier", "rival", "other_buyer", "admin", "moderator
 MARK = "JUSTIFIED"  # in every justification, to look for in responses
 
 
-@pytest.fixture
-def token(personas):
-    made: dict[str, dict] = {}
-
-    def _token(who):
-        if who not in made:
-            _, secret = accounts.api_token_create(actor=personas[who], name="test")
-            made[who] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-        return made[who]
-
-    return _token
-
-
-@pytest.fixture
-def call(client, token):
-    """``call("put", url, body, who)``: a JSON request as a persona (anonymous when who is None)."""
-
-    def _call(method, url, body=None, who=None):
-        headers = token(who) if who else {}
-        if body is None:  # no body at all, not even {}
-            return client.generic(method.upper(), url, b"", **headers)
-        return getattr(client, method)(url, body, content_type=JSON, **headers)
-
-    return _call
+# ``call`` and ``token``: the root conftest.
 
 
 LESSON = {

@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openbuy.accounts import services as accounts
 from openbuy.accounts.models import Membership
 from openbuy.lessons import index, services
 from openbuy.lessons.models import Lesson, Redaction
@@ -27,30 +26,7 @@ def fresh_index():
     index.forget()
 
 
-@pytest.fixture
-def token(personas):
-    made: dict[str, dict] = {}
-
-    def _token(who):
-        if who not in made:
-            _, secret = accounts.api_token_create(actor=personas[who], name="test")
-            made[who] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-        return made[who]
-
-    return _token
-
-
-@pytest.fixture
-def call(client, token):
-    """``call("post", url, body, who)``: a JSON request as a persona (anonymous when None)."""
-
-    def _call(method, url, body=None, who=None):
-        headers = token(who) if who else {}
-        if body is None:
-            return client.generic(method.upper(), url, b"", **headers)
-        return getattr(client, method)(url, body, content_type=JSON, **headers)
-
-    return _call
+# ``call`` and ``token``: the root conftest.
 
 
 def fields(response) -> list[str]:
