@@ -14,7 +14,7 @@ from openbuy import clock as openbuy_clock
 from openbuy.audit.models import AuditEvent
 from openbuy.contracts import services
 from openbuy.contracts.models import Contract, Milestone
-from openbuy.contracts.tests.test_api import call, fields, token  # noqa: F401 - fixtures
+from openbuy.contracts.tests.test_api import fields
 from openbuy.lessons import capture
 from openbuy.lessons.models import Capture, Lesson
 
@@ -338,7 +338,7 @@ def test_a_decision_already_made_late_takes_no_second_lesson_on_the_page(
 # --- API ----------------------------------------------------------------------------------------
 
 
-def test_the_api_names_the_lessons_fields(call, token, personas, contract, milestone, clock):  # noqa: F811
+def test_the_api_names_the_lessons_fields(call, token, personas, contract, milestone, clock):
     token("buyer")  # made (and audited) before counting
     terminate = f"{API}/contracts/{contract.pk}/terminate"
     decide = f"{API}/contracts/{contract.pk}/milestones/{milestone.pk}"

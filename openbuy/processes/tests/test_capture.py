@@ -13,7 +13,7 @@ from openbuy.lessons.models import Capture, Lesson
 from openbuy.needs.models import Area
 from openbuy.processes import selectors, services
 from openbuy.processes.models import Process, ProcessEvent
-from openbuy.processes.tests.test_api import call, fields, token  # noqa: F401 - fixtures
+from openbuy.processes.tests.test_api import fields
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,7 @@ def test_a_service_error_on_the_lesson_lands_on_its_field(personas):
 
 
 @pytest.mark.parametrize("end", ENDS)
-def test_the_api_names_the_lessons_fields(call, token, personas, tender, clock, end):  # noqa: F811
+def test_the_api_names_the_lessons_fields(call, token, personas, tender, clock, end):
     _, kind, status = ENDS[end]
     if end == "unsuccessful":
         tender = _evaluating(personas, tender, clock)
