@@ -181,6 +181,14 @@ class GateForm(CaptureFields, forms.Form):
         # The suppliers first, then the lesson.
         self.order_fields([f"{part}_{ref}" for ref in self.refs for part in ("decision", "reason")])
 
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"decision_{ref}") == "stop" for ref in self.refs):
+            # Nobody stops: nothing to learn is demanded, whatever was half-filled below.
+            for name in CaptureFields.base_fields:
+                self._errors.pop(name, None)
+        return data
+
     def decisions(self) -> dict[str, tuple[str, str]]:
         data = self.cleaned_data
         return {ref: (data[f"decision_{ref}"], data[f"reason_{ref}"]) for ref in self.refs}

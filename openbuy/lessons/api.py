@@ -15,6 +15,7 @@ from openbuy.api_pagination import Pagination
 from openbuy.lessons import selectors, services
 from openbuy.lessons.models import Lesson, Redaction
 from openbuy.lessons.schemas import (
+    CaptureOut,
     LessonIn,
     LessonMatchOut,
     LessonOut,
@@ -113,6 +114,21 @@ def lesson_similar(request, params: Query[LessonSimilarQuery]):
 )
 def root_causes(request):
     return selectors.root_causes()
+
+
+@router.get(
+    "/lessons/captures",
+    response=list[CaptureOut],
+    auth=optional_auth,
+    summary="Failures faced, newest first",
+    description="Every stop at a stage gate, cancelled or unsuccessful process, terminated "
+    "contract and badly missed milestone, with its lesson or the public reason there is none.",
+)
+@paginate(Pagination)
+def captures(request):
+    from openbuy.lessons.models import Capture
+
+    return Capture.objects.select_related("organisation", "lesson").order_by("-recorded_at", "-id")
 
 
 @router.get("/lessons/{pk}", response={200: LessonOut, 404: ErrorOut}, auth=optional_auth)

@@ -209,3 +209,33 @@ class RootCauseOut(Schema):
     phrase: str
     lessons: int = Field(description="How many lessons give it as (part of) the root cause")
     organisations: int = Field(description="How many organisations those lessons come from")
+
+
+class CaptureOut(Schema):
+    """A failure faced: what failed, and its lesson or the public reason there is none."""
+
+    kind: str = Field(
+        description="gate_stop, cancelled, unsuccessful, terminated, milestone_missed"
+    )
+    organisation: str = Field(description="The buying organisation's slug")
+    label: str = Field(description="What failed")
+    url: str = Field(description="Where it failed, on this site")
+    lesson: int | None = Field(
+        None, description="Its lesson, once published (null while it is checked for names)"
+    )
+    lesson_pending: bool = Field(description="A lesson was recorded and is checked for names")
+    no_lesson_reason: str = Field(description="Why there is no lesson, when there is none")
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_organisation(obj) -> str:
+        return obj.organisation.slug
+
+    @staticmethod
+    def resolve_lesson(obj) -> int | None:
+        published = obj.lesson_id is not None and obj.lesson.status == "published"
+        return obj.lesson_id if published else None
+
+    @staticmethod
+    def resolve_lesson_pending(obj) -> bool:
+        return obj.lesson_id is not None and obj.lesson.status != "published"

@@ -384,3 +384,29 @@ def test_the_gate_page_asks_for_the_lesson_and_its_summary_links_to_the_fields(
     )
     assert response.status_code == 302
     assert Lesson.objects.get().title == "Ask for step-free access"
+
+
+def test_a_half_written_lesson_does_not_hold_up_a_gate_where_everyone_continues():
+    from types import SimpleNamespace
+
+    from openbuy.evaluation.forms import GateForm
+
+    rows = [
+        SimpleNamespace(
+            submission=SimpleNamespace(
+                public_id=ref, organisation=SimpleNamespace(name=f"Supplier {ref}")
+            ),
+            total=SimpleNamespace(total=None),
+        )
+        for ref in ("a1", "b2")
+    ]
+    data = {
+        "decision_a1": "continue",
+        "reason_a1": "Works.",
+        "decision_b2": "continue",
+        "reason_b2": "Works too.",
+        "lesson_choice": "write",  # ticked, then left empty
+    }
+    assert GateForm(data, rows=rows).is_valid()
+    stopping = GateForm(data | {"decision_b2": "stop"}, rows=rows)
+    assert not stopping.is_valid() and "lesson_title" in stopping.errors

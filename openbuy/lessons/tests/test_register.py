@@ -326,3 +326,36 @@ def test_a_semantic_engine_without_its_packages_fails_the_system_check(settings)
     assert error.id == "openbuy.lessons.E001"
     settings.LESSONS_ENGINE = "tfidf"
     assert _engine_check(None) == []
+
+
+def test_the_failures_faced_are_in_the_api_without_drafts(
+    personas, spec, client, django_assert_num_queries
+):
+    from django.db import transaction
+
+    def faced(entry):
+        with transaction.atomic():
+            return capture.record(
+                actor=personas["buyer"],
+                entry=entry,
+                kind=Capture.Kind.CANCELLED,
+                organisation=personas["council"],
+                about=spec,
+                label="“Evening access” cancelled",
+                url="/",
+                stage="competition",
+            )
+
+    fields = {k: LATE[k] for k in capture.FIELDS}
+    published = faced(capture.lesson(**fields))
+    draft = faced(capture.lesson(**fields | {"title": "Smithers"}, check_names_first=True))
+    faced(capture.no_lesson("Merged with the neighbour."))
+    with django_assert_num_queries(2):  # the count and one page, however many
+        items = client.get("/api/v1/lessons/captures").json()["items"]
+    assert [(i["lesson"], i["lesson_pending"]) for i in items] == [
+        (None, False),
+        (None, True),
+        (published.lesson_id, False),
+    ]
+    assert items[0]["no_lesson_reason"] == "Merged with the neighbour."
+    assert "Smithers" not in str(items) and draft.lesson_id not in [i["lesson"] for i in items]
