@@ -52,6 +52,11 @@ run: install assets var/secret_key
 	$(RUN_ENV) $(OPENBUY) serve --bind 127.0.0.1:8000
 
 # --- checking -----------------------------------------------------------------------------
+# The OCDS validity tests need the official schema: the shared offline copy beside the checkout
+# when there is one (CI's), else the standard's site once (see docs/operations.md).
+OCDS_SCHEMA_DIR ?= $(abspath $(wildcard ../shared/ocds/schema/1.1))
+export OPENBUY_OCDS_SCHEMA_DIR ?= $(OCDS_SCHEMA_DIR)
+
 test: install assets
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

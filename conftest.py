@@ -64,8 +64,9 @@ def bulk_posting(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
-    """Uploaded files go to a temporary folder, never into var/."""
+    """Uploaded files and the open data downloads go to temporary folders, never into var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.OCDS_EXPORT_DIR = tmp_path_factory.mktemp("opendata")
 
 
 @pytest.fixture

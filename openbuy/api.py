@@ -95,8 +95,10 @@ def _register_routers() -> None:
     from openbuy.contracts.api import router as contracts_router
     from openbuy.discussion.api import router as discussion_router
     from openbuy.evaluation.api import router as evaluation_router
+    from openbuy.insights.api import router as insights_router
     from openbuy.lessons.api import router as lessons_router
     from openbuy.needs.api import router as needs_router
+    from openbuy.opendata.api import router as opendata_router
     from openbuy.processes.api import router as processes_router
     from openbuy.specifications.api import router as specifications_router
 
@@ -109,6 +111,8 @@ def _register_routers() -> None:
     api.add_router("/", processes_router)
     api.add_router("/", evaluation_router)
     api.add_router("/", contracts_router)
+    api.add_router("/", opendata_router)
+    api.add_router("/", insights_router)
 
 
 _register_routers()

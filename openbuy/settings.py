@@ -57,6 +57,42 @@ STANDSTILL_DAYS = env.int("OPENBUY_STANDSTILL_DAYS", 10, minimum=0)
 # many days late a milestone may be decided before a lesson is demanded.
 LESSONS_ENGINE = env.choice("OPENBUY_LESSONS_ENGINE", "tfidf", ["tfidf", "semantic"])
 LESSONS_MILESTONE_MARGIN_DAYS = env.int("OPENBUY_LESSONS_MILESTONE_MARGIN_DAYS", 14, minimum=0)
+# Open data (OCDS 1.1). The prefix is the one the Open Contracting Partnership registers for a
+# publisher; the default marks data that is not yet registered. Licence and policy go in every
+# package. The schema folder, when set, is used instead of one download of the standard's schema.
+OCDS_PREFIX = env.str("OPENBUY_OCDS_PREFIX", "ocds-openby")
+OCDS_PUBLISHER_NAME = env.str("OPENBUY_OCDS_PUBLISHER_NAME", SERVICE_NAME)
+OCDS_PUBLISHER_SCHEME = env.str("OPENBUY_OCDS_PUBLISHER_SCHEME")
+OCDS_PUBLISHER_UID = env.str("OPENBUY_OCDS_PUBLISHER_UID")
+OCDS_LICENSE = env.str(
+    "OPENBUY_OCDS_LICENSE",
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+)
+OCDS_PUBLICATION_POLICY = env.str("OPENBUY_OCDS_PUBLICATION_POLICY")
+OCDS_SCHEMA_DIR = env.str("OPENBUY_OCDS_SCHEMA_DIR")
+OCDS_EXPORT_DIR = env.str("OPENBUY_OCDS_EXPORT_DIR", str(VAR_DIR / "opendata"))
+OCDS_PAGE_SIZE = env.int("OPENBUY_OCDS_PAGE_SIZE", 100, minimum=1)
+# Red flag thresholds, each optional (defaults and meaning: openbuy/opendata/redflags.py and
+# docs/operations.md); checked at start-up by the system check openbuy.opendata.E001.
+for _name in (
+    "SINGLE_BID_METHODS",
+    "SHORT_PERIOD_DAYS",
+    "SHORT_PERIOD_METHODS",
+    "CLOSE_BID_MIN_PROCESSES",
+    "CLOSE_BID_FRACTION",
+    "ESTIMATE_MARGIN",
+    "LATE_AWARD_MIN_AWARDS",
+    "THRESHOLD_MARGIN",
+    "AMENDMENT_RATIO",
+    "CONCENTRATION_MIN_SUPPLIERS",
+    "CONCENTRATION_HHI",
+    "CONCENTRATION_MIN_AWARDS",
+):
+    if _value := env.str(f"OPENBUY_OCDS_FLAG_{_name}"):
+        globals()[f"OCDS_FLAG_{_name}"] = _value
+# Spending limits as CURRENCY:AMOUNT pairs, e.g. "GBP:30000,GBP:214904".
+if _limits := env.list("OPENBUY_OCDS_FLAG_THRESHOLDS"):
+    OCDS_FLAG_THRESHOLDS = [tuple(limit.partition(":")[::2]) for limit in _limits]
 SUBMISSION_FILE_MAX_BYTES = env.int(
     "OPENBUY_SUBMISSION_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1
 )
@@ -97,6 +133,8 @@ INSTALLED_APPS = [
     "openbuy.processes",
     "openbuy.evaluation",
     "openbuy.contracts",
+    "openbuy.opendata",
+    "openbuy.insights",
     "openbuy.pages",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence

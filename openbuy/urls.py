@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("openbuy.processes.urls")),
     path("", include("openbuy.evaluation.urls")),
     path("", include("openbuy.contracts.urls")),
+    path("", include("openbuy.opendata.urls")),
+    path("", include("openbuy.insights.urls")),
     path("account/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("healthz", page_views.healthz, name="healthz"),

@@ -37,10 +37,6 @@ def home(request):
     )
 
 
-def open_data(request):
-    return render(request, "pages/open_data.html")
-
-
 @never_cache
 def healthz(request):
     """For load balancers and monitors: 200 when the database (and the shared cache, when one is

@@ -132,6 +132,10 @@ def _scene(personas, process, submissions) -> Scene:
     for who in [*OUTSIDERS, *PANEL, *RUNNERS]:
         notifications.follow(actor=personas[who], target=process)
         scene.tokens[who] = accounts.api_token_create(actor=personas[who], name="leaks")[1]
+    from openbuy.opendata import flags, publish
+
+    publish.everything()  # the open data as it stands, swept with everything else
+    flags.refresh()
     scene.before = admin_rows()
     return scene
 

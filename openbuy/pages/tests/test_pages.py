@@ -22,7 +22,7 @@ def test_home_explains_the_platform_to_a_first_time_visitor(client, personas):
     # Layout: skip link, service name, phase banner, footer links to open data and the API.
     assert 'href="#main-content"' in html
     assert "govuk-phase-banner" in html
-    assert reverse("pages:open-data") in html
+    assert reverse("opendata:index") in html
     assert reverse("api-1:openapi-view") in html
     assert "govuk-header__logotype-crown" not in html and "GDS Transport" not in html
 

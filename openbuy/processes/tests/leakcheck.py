@@ -53,6 +53,9 @@ UNCHANGING = re.compile(
 )
 # The same for everyone and slow to make: asked for by the anonymous visitor and the admin only.
 STATIC = {"/api/v1/openapi.json", "/api/v1/docs", "/admin/jsi18n/", "/healthz"}
+# Public data the same for every viewer (open data, dashboards): asked for at every moment, but by
+# the anonymous visitor and the admin only.
+FOR_EVERYONE = re.compile(r"^/(open-data/|insights/|api/v1/ocds/|api/v1/insights/)")
 
 
 @dataclass
@@ -145,6 +148,12 @@ def _pks(label: str, **lookup) -> list:
     return list(apps.get_model(label).objects.filter(**lookup).values_list("pk", flat=True))
 
 
+def _ocids(label: str, field: str = "ocid") -> list[str]:
+    from django.apps import apps
+
+    return list(apps.get_model(label).objects.values_list(field, flat=True))
+
+
 def values(scene: Scene, template: str, name: str) -> list:
     """What to put in one URL parameter, by the path segment before it."""
     p, personas = scene.process, scene.personas
@@ -194,6 +203,10 @@ def values(scene: Scene, template: str, name: str) -> list:
         ("milestones", "milestone_id"): [*_pks("contracts.Milestone", contract__process=p), NOPE],
         ("{milestone_pk}", "verdict"): ["accept", "reject"],
         ("outcomes", "outcome_pk"): [*_pks("contracts.Outcome", contract__process=p), NOPE],
+        ("flat", "kind"): ["csv", "xlsx", "nothing"],
+        ("records", "ocid"): [*_ocids("opendata.Record"), "ocds-nothing"],
+        ("releases", "release_id"): [*_ocids("opendata.Release", "release_id"), "nothing"],
+        ("buyers", "slug"): slugs(every=True),
         ("outcomes", "outcome_id"): [*_pks("contracts.Outcome", contract__process=p), NOPE],
     }
     if (before, name) in known:
@@ -382,7 +395,9 @@ def _sweep_quietly(scene: Scene, paths: dict[str, str], viewers: list[str]) -> d
         made = clients(scene, viewer)
         admin_routes = set()
         for path, route in paths.items():
-            if path.split("?")[0] in STATIC and viewer not in (ANONYMOUS, "admin"):
+            if viewer not in (ANONYMOUS, "admin") and (
+                path.split("?")[0] in STATIC or FOR_EVERYONE.match(path)
+            ):
                 continue
             if path.startswith("/admin/") and viewer != "admin":
                 # The admin turns away whoever is not staff, whatever the path: its lists are

@@ -164,6 +164,10 @@ def _stage(personas, tender, rival) -> Stage:
         notifications.follow(actor=personas[who], target=tender)
         _, secret = accounts.api_token_create(actor=personas[who], name="leaks")
         stage.tokens[who] = secret
+    from openbuy.opendata import flags, publish
+
+    publish.everything()  # the open data before any submission: submitting must not change it
+    flags.refresh()
     stage.before = admin_rows()
     stage.notified = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
     tender.refresh_from_db()
@@ -187,6 +191,11 @@ def _submit_all(stage: Stage, submit, capture) -> None:
     stage.files = list(SubmissionFile.objects.filter(submission_id__in=ids))
     stage.receipts = list(Receipt.objects.filter(submission_id__in=ids))
     assert len(stage.files) == 1 and len(stage.receipts) == 2
+    # Publishing again after the submissions must change nothing anyone can see.
+    from openbuy.opendata import flags, publish
+
+    publish.everything()
+    flags.refresh()
 
 
 def _owner(viewer: str, path: str) -> bool:

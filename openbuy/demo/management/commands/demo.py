@@ -4,6 +4,7 @@ from openbuy.accounts.models import User
 from openbuy.demo.evaluation import create_evaluation
 from openbuy.demo.lessons import create_lessons
 from openbuy.demo.needs import create_needs
+from openbuy.demo.opendata import publish_open_data
 from openbuy.demo.personas import DEMO_PASSWORD, PERSONAS, create_personas
 from openbuy.demo.processes import RIVAL, create_processes
 from openbuy.demo.specifications import create_specifications
@@ -41,6 +42,11 @@ class Command(BaseCommand):
         created = create_lessons(personas)
         if created:
             self.stdout.write(f"Created {created} demo lessons.")
+        ours, theirs = publish_open_data()
+        self.stdout.write(
+            f"Open data: {ours} contracting processes published, {theirs} imported from a "
+            "neighbouring council."
+        )
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
         people = [*PERSONAS, RIVAL]
         width = max(len(p.email) for p in people)

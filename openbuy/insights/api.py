@@ -1,0 +1,124 @@
+"""Every dashboard figure as JSON, and the red flags with what each means."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from openbuy.accounts.models import Organisation
+from openbuy.accounts.schemas import ErrorOut
+from openbuy.api_pagination import Pagination
+from openbuy.insights import figures
+from openbuy.opendata import redflags
+from openbuy.opendata.models import Publisher, Record, RedFlag
+
+router = Router(tags=["insights"])
+
+
+class ScopeQuery(Schema):
+    publisher: str = Field(
+        "local", max_length=20, description="`local` (this site), `all`, or a publisher's id."
+    )
+
+
+class FlagQuery(Schema):
+    code: str | None = Field(None, max_length=50, description="Only this indicator.")
+
+
+class RedFlagOut(Schema):
+    code: str
+    name: str
+    definition: str
+    threshold: str
+    source: str
+    ocid: str | None
+    buyer_name: str
+    supplier_name: str
+    award_id: str
+    contract_id: str
+    measured: str
+
+    @staticmethod
+    def resolve_name(row: RedFlag) -> str:
+        return redflags.INDICATORS[row.code].name
+
+    @staticmethod
+    def resolve_definition(row: RedFlag) -> str:
+        return redflags.INDICATORS[row.code].definition
+
+    @staticmethod
+    def resolve_threshold(row: RedFlag) -> str:
+        return redflags.INDICATORS[row.code].threshold(redflags.thresholds_from_settings())
+
+    @staticmethod
+    def resolve_source(row: RedFlag) -> str:
+        return redflags.INDICATORS[row.code].source
+
+    @staticmethod
+    def resolve_ocid(row: RedFlag) -> str | None:
+        return row.record.ocid if row.record else None
+
+
+def _scope(publisher: str):
+    if publisher == "all":
+        return "every publisher", Record.objects.all()
+    if (
+        publisher.isdigit()
+        and len(publisher) < 18
+        and Publisher.objects.filter(pk=int(publisher)).exists()
+    ):
+        found = Publisher.objects.get(pk=int(publisher))
+        return found.name, Record.objects.filter(publisher=found)
+    if publisher != "local":
+        raise Http404
+    return "this site", Record.objects.filter(publisher__local=True)
+
+
+@router.get(
+    "/insights/overview",
+    response={200: dict[str, Any], 404: ErrorOut},
+    auth=None,
+    url_name="insights_overview",
+    summary="Dashboard figures",
+    description="Every figure on the overall dashboard. Money figures are in `currency`; "
+    "shares give the part, the whole and the percentage.",
+)
+def overview(request, query: Query[ScopeQuery]):
+    scope, records = _scope(query.publisher)
+    ours = query.publisher == "local"
+    return figures.compute(scope, records, None, settings.CURRENCY, ours=ours).as_json()
+
+
+@router.get(
+    "/insights/buyers/{slug}",
+    response={200: dict[str, Any], 404: ErrorOut},
+    auth=None,
+    url_name="insights_buyer",
+    summary="One buyer's dashboard figures",
+)
+def buyer(request, slug: str):
+    organisation = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.BUYER).first()
+    if organisation is None:
+        raise Http404
+    records = Record.objects.filter(publisher__local=True, process__organisation=organisation)
+    organisations = Organisation.objects.filter(pk=organisation.pk)
+    return figures.compute(organisation.name, records, organisations, settings.CURRENCY).as_json()
+
+
+@router.get(
+    "/insights/red-flags",
+    response={200: list[RedFlagOut], 422: ErrorOut},
+    auth=None,
+    summary="Red flags",
+    description="Every red flag raised on the open data, ours and imported, with its "
+    "definition and the threshold that raised it.",
+)
+@paginate(Pagination)
+def red_flags(request, query: Query[FlagQuery]):
+    rows = RedFlag.objects.select_related("record").order_by("code", "-value", "id")
+    rows = rows.filter(code__in=list(redflags.INDICATORS))
+    if query.code:
+        rows = rows.filter(code=query.code)
+    return rows
