@@ -12,7 +12,7 @@ from openbuy.accounts.schemas import ErrorOut
 from openbuy.api_pagination import Pagination
 from openbuy.insights import figures
 from openbuy.opendata import redflags
-from openbuy.opendata.models import Publisher, Record, RedFlag
+from openbuy.opendata.models import RedFlag
 
 router = Router(tags=["insights"])
 
@@ -61,21 +61,6 @@ class RedFlagOut(Schema):
         return row.record.ocid if row.record else None
 
 
-def _scope(publisher: str):
-    if publisher == "all":
-        return "every publisher", Record.objects.all()
-    if (
-        publisher.isdigit()
-        and len(publisher) < 18
-        and Publisher.objects.filter(pk=int(publisher)).exists()
-    ):
-        found = Publisher.objects.get(pk=int(publisher))
-        return found.name, Record.objects.filter(publisher=found)
-    if publisher != "local":
-        raise Http404
-    return "this site", Record.objects.filter(publisher__local=True)
-
-
 @router.get(
     "/insights/overview",
     response={200: dict[str, Any], 404: ErrorOut},
@@ -86,9 +71,12 @@ def _scope(publisher: str):
     "shares give the part, the whole and the percentage.",
 )
 def overview(request, query: Query[ScopeQuery]):
-    scope, records = _scope(query.publisher)
-    ours = query.publisher == "local"
-    return figures.compute(scope, records, None, settings.CURRENCY, ours=ours).as_json()
+    chosen = figures.scope(query.publisher)
+    if chosen is None:
+        raise Http404
+    return figures.compute(
+        chosen.name, chosen.records, None, settings.CURRENCY, ours=chosen.ours
+    ).as_json()
 
 
 @router.get(
@@ -102,7 +90,7 @@ def buyer(request, slug: str):
     organisation = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.BUYER).first()
     if organisation is None:
         raise Http404
-    records = Record.objects.filter(publisher__local=True, process__organisation=organisation)
+    records = figures.buyer_records(organisation)
     organisations = Organisation.objects.filter(pk=organisation.pk)
     return figures.compute(organisation.name, records, organisations, settings.CURRENCY).as_json()
 

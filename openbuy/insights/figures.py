@@ -23,7 +23,7 @@ from openbuy.accounts.models import Organisation
 from openbuy.contracts.models import Contract as OurContract
 from openbuy.evaluation.models import Rating
 from openbuy.needs.models import Need
-from openbuy.opendata.models import Award, Party, Record, RedFlag
+from openbuy.opendata.models import Award, Party, Publisher, Record, RedFlag
 from openbuy.processes.models import Process
 
 SMALL = ("micro", "sme")
@@ -228,6 +228,33 @@ def _ours(figures: Figures, organisations: QuerySet[Organisation] | None) -> Non
     figures.ratings = {
         k: Decimal(str(v)).quantize(Decimal("0.1")) for k, v in averages.items() if v is not None
     }
+
+
+@dataclass
+class Scope:
+    """Whose records a dashboard shows; ``ours`` when they are this site's own."""
+
+    name: str
+    records: QuerySet[Record]
+    ours: bool
+
+
+def scope(publisher: str) -> Scope | None:
+    """``local`` (this site), ``all``, or a publisher's id; None when there is no such one.
+    The one rule the dashboard page and its JSON share."""
+    if publisher == "local":
+        return Scope("this site", Record.objects.filter(publisher__local=True), True)
+    if publisher == "all":
+        return Scope("every publisher", Record.objects.all(), False)
+    if publisher.isdigit() and len(publisher) < 18:
+        found = Publisher.objects.filter(pk=int(publisher)).first()
+        if found is not None:
+            return Scope(found.name, Record.objects.filter(publisher=found), found.local)
+    return None
+
+
+def buyer_records(organisation: Organisation) -> QuerySet[Record]:
+    return Record.objects.filter(publisher__local=True, process__organisation=organisation)
 
 
 def flags_in(records: QuerySet[Record]) -> QuerySet[RedFlag]:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from openbuy.accounts.models import Organisation
 from openbuy.insights import charts, figures
 from openbuy.opendata import flags, redflags
-from openbuy.opendata.models import Publisher, Record, RedFlag
+from openbuy.opendata.models import Publisher, RedFlag
 
 FLAGS_PAGE_SIZE = 50
 
@@ -62,22 +62,12 @@ def _charts(found: figures.Figures) -> list[charts.Chart]:
     return made
 
 
-def _publisher_scope(request) -> tuple[str, object]:
-    chosen = request.GET.get("publisher", "local")
-    if chosen == "all":
-        return "every publisher", Record.objects.all()
-    if chosen.isdigit() and len(chosen) < 18:
-        publisher = Publisher.objects.filter(pk=int(chosen)).first()
-        if publisher is not None:
-            return publisher.name, Record.objects.filter(publisher=publisher)
-    return "this site", Record.objects.filter(publisher__local=True)
-
-
 @require_safe
 def overview(request):
-    scope, records = _publisher_scope(request)
-    ours_only = scope == "this site"
-    found = figures.compute(scope, records, None, settings.CURRENCY, ours=ours_only)
+    chosen = figures.scope(request.GET.get("publisher", "local")) or figures.scope("local")
+    assert chosen is not None
+    records, ours_only = chosen.records, chosen.ours
+    found = figures.compute(chosen.name, records, None, settings.CURRENCY, ours=ours_only)
     buyers = Organisation.objects.filter(kind=Organisation.Kind.BUYER).order_by("name")
     return render(
         request,
@@ -98,7 +88,7 @@ def overview(request):
 @require_safe
 def buyer(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug, kind=Organisation.Kind.BUYER)
-    records = Record.objects.filter(publisher__local=True, process__organisation=organisation)
+    records = figures.buyer_records(organisation)
     found = figures.compute(
         organisation.name,
         records,
