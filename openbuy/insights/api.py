@@ -25,6 +25,14 @@ class ScopeQuery(Schema):
 
 class FlagQuery(Schema):
     code: str | None = Field(None, max_length=50, description="Only this indicator.")
+    publisher: str | None = Field(
+        None,
+        max_length=20,
+        description="Only the flags on this publisher's records (`local` or a publisher's id).",
+    )
+    buyer: str | None = Field(
+        None, max_length=100, description="Only the flags on this buyer's records (its slug)."
+    )
 
 
 class RedFlagOut(Schema):
@@ -105,7 +113,8 @@ def buyer(request, slug: str):
 )
 @paginate(Pagination)
 def red_flags(request, query: Query[FlagQuery]):
-    rows = RedFlag.objects.select_related("record").order_by("code", "-value", "id")
+    chosen = figures.flag_scope(publisher=query.publisher or "", buyer=query.buyer or "")
+    rows = chosen.flags.select_related("record").order_by("code", "-value", "id")
     rows = rows.filter(code__in=list(redflags.INDICATORS))
     if query.code:
         rows = rows.filter(code=query.code)

@@ -264,6 +264,37 @@ def flags_in(records: QuerySet[Record]) -> QuerySet[RedFlag]:
     )
 
 
+@dataclass
+class FlagScope:
+    """Whose red flags a list shows: everyone's, one publisher's or one of our buyers';
+    ``params`` are the query parameters that choose it again (for links and pages)."""
+
+    name: str | None
+    flags: QuerySet[RedFlag]
+    params: dict[str, str]
+
+
+def flag_scope(*, publisher: str = "", buyer: str = "") -> FlagScope:
+    """The red flags a list shows, by the same rules as the dashboards: a buyer's (by its
+    slug), a publisher's (``local``, ``all`` or an id), else every flag. A choice that names
+    nothing known shows every flag rather than failing."""
+    if buyer:
+        organisation = Organisation.objects.filter(
+            slug=buyer[:100], kind=Organisation.Kind.BUYER
+        ).first()
+        if organisation is not None:
+            return FlagScope(
+                organisation.name,
+                flags_in(buyer_records(organisation)),
+                {"buyer": organisation.slug},
+            )
+    if publisher and publisher != "all":
+        chosen = scope(publisher)
+        if chosen is not None:
+            return FlagScope(chosen.name, flags_in(chosen.records), {"publisher": publisher})
+    return FlagScope(None, RedFlag.objects.all(), {})
+
+
 def compute(
     scope: str,
     records: QuerySet[Record],

@@ -3,6 +3,8 @@ the server) and a table of the same numbers beside it."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -11,9 +13,10 @@ from django.views.decorators.http import require_safe
 from openbuy.accounts.models import Organisation
 from openbuy.insights import charts, figures
 from openbuy.opendata import flags, redflags
-from openbuy.opendata.models import Publisher, RedFlag
+from openbuy.opendata.models import Publisher
 
 FLAGS_PAGE_SIZE = 50
+FLAGS_ON_DASHBOARD = 10
 
 
 def _charts(found: figures.Figures) -> list[charts.Chart]:
@@ -62,9 +65,21 @@ def _charts(found: figures.Figures) -> list[charts.Chart]:
     return made
 
 
+def _first_flags(records) -> list[flags.Shown]:
+    """The strongest few flags for a dashboard; the red flags page lists the rest."""
+    return flags.shown(
+        figures.flags_in(records)
+        .select_related("record")
+        .order_by("code", "-value", "id")[:FLAGS_ON_DASHBOARD]
+    )
+
+
 @require_safe
 def overview(request):
-    chosen = figures.scope(request.GET.get("publisher", "local")) or figures.scope("local")
+    key = request.GET.get("publisher", "local")
+    chosen = figures.scope(key)
+    if chosen is None:  # a publisher nobody knows: this site's, as without a choice
+        key, chosen = "local", figures.scope("local")
     assert chosen is not None
     records, ours_only = chosen.records, chosen.ours
     found = figures.compute(chosen.name, records, None, settings.CURRENCY, ours=ours_only)
@@ -78,9 +93,11 @@ def overview(request):
             "heading": "Dashboards",
             "buyers": buyers,
             "publishers": Publisher.objects.filter(records__isnull=False).distinct(),
-            "chosen": request.GET.get("publisher", "local"),
+            "chosen": key,
             "ours_only": ours_only,
-            "flags": flags.shown(figures.flags_in(records).select_related("record")[:10]),
+            "flags": _first_flags(records),
+            "flags_raised": sum(n for _code, n in found.flags),
+            "flags_query": urlencode({"publisher": key}),
         },
     )
 
@@ -104,16 +121,22 @@ def buyer(request, slug: str):
             "heading": f"Dashboard: {organisation.name}",
             "organisation": organisation,
             "ours_only": True,
-            "flags": flags.shown(figures.flags_in(records).select_related("record")),
+            "flags": _first_flags(records),
+            "flags_raised": sum(n for _code, n in found.flags),
+            "flags_query": urlencode({"buyer": organisation.slug}),
         },
     )
 
 
 @require_safe
 def red_flags(request):
-    rows = RedFlag.objects.select_related("record").order_by("code", "-value", "id")
     code = request.GET.get("code", "")
-    if code in redflags.INDICATORS:
+    code = code if code in redflags.INDICATORS else ""
+    chosen = figures.flag_scope(
+        publisher=request.GET.get("publisher", ""), buyer=request.GET.get("buyer", "")
+    )
+    rows = chosen.flags.select_related("record").order_by("code", "-value", "id")
+    if code:
         rows = rows.filter(code=code)
     page = Paginator(rows, FLAGS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -130,6 +153,8 @@ def red_flags(request):
                 for indicator in redflags.INDICATORS.values()
             ],
             "code": code,
+            "scope": chosen,
+            "scope_query": urlencode(chosen.params),
             "query": query.urlencode(),
         },
     )

@@ -47,7 +47,9 @@ class LinksOut(Schema):
     next: str | None = None
 
 
-class ReleasePackageOut(Schema):
+class PackageOut(Schema):
+    """What every OCDS package carries about itself (``packages.metadata``)."""
+
     uri: str
     version: str
     extensions: list[str]
@@ -55,20 +57,15 @@ class ReleasePackageOut(Schema):
     publisher: PublisherOut
     license: str
     publicationPolicy: str
+    links: LinksOut | None = None
+
+
+class ReleasePackageOut(PackageOut):
     releases: list[dict[str, Any]]
-    links: LinksOut | None = None
 
 
-class RecordPackageOut(Schema):
-    uri: str
-    version: str
-    extensions: list[str]
-    publishedDate: str
-    publisher: PublisherOut
-    license: str
-    publicationPolicy: str
+class RecordPackageOut(PackageOut):
     records: list[dict[str, Any]]
-    links: LinksOut | None = None
 
 
 def _respond(request, key: str, items: list[dict[str, Any]], links=None) -> HttpResponse:

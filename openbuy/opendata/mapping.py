@@ -411,7 +411,7 @@ def _awards(
 ) -> Iterable[dict[str, Any]]:
     if phase is None or _is_final(process, phase):
         for award in Award.objects.filter(process=process).select_related(
-            "submission__organisation", "lot"
+            "submission__organisation", "lot", "contract"
         ):
             yield {
                 "id": f"award-{award.pk}",
@@ -422,7 +422,7 @@ def _awards(
                     if award.below_top_reason
                     else ""
                 ),
-                "status": "active",
+                "status": _award_status(process, award),
                 "date": when(award.decided_at),
                 "value": money(award.value_amount, award.currency),
                 "suppliers": [parties.add(award.submission.organisation, "supplier")],
@@ -458,8 +458,24 @@ def _awards(
             }
 
 
+def _signed(award: Award) -> Contract | None:
+    try:
+        return award.contract
+    except Contract.DoesNotExist:
+        return None
+
+
+def _award_status(process: Process, award: Award) -> str:
+    """An award is in force (``active``) once its contract is signed; until then, through the
+    standstill period in which bidders may challenge it, it is ``pending`` (OCDS: "proposed, but
+    not yet in force ... due to a cooling off period"), or ``cancelled`` with its process."""
+    if _signed(award) is not None:
+        return "active"
+    return "cancelled" if process.state == Process.State.CANCELLED else "pending"
+
+
 def _contract_period(award: Award) -> dict[str, Any] | None:
-    contract = Contract.objects.filter(award=award).first()
+    contract = _signed(award)
     if contract is None:
         return None
     return {"startDate": when(contract.starts_on), "endDate": when(contract.ends_on)}

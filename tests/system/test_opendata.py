@@ -45,11 +45,14 @@ def test_a_journalist_follows_the_money(browser, live_server, transactional_db):
     anyone.page.get_by_label("Whose data").select_option("all")
     click(anyone, "button", "Show")
     assert "Acme Services Ltd" in main_text(anyone)
-    click(anyone, "link", "Every red flag, with what each means")
+    click(anyone, "link", "red flags here, with what each means")
     anyone.see_heading("Red flags")
     click(anyone, "link", "Only one bid")  # an indicator's own list
     assert "Street lighting maintenance" in main_text(anyone)
 
     anyone.visit("/insights/buyers/riverside-borough-council/")
+    click(anyone, "link", "with what each means")  # this buyer's flags only
+    anyone.see_heading("Red flags: Riverside Borough Council")
+    assert "Street lighting maintenance" not in main_text(anyone)
     anyone.visit("/open-data/records/ocds-nothing-here/")
     assert "not found" in main_text(anyone).lower()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from openbuy.insights import figures
 from openbuy.opendata import export, flags, schema, store
 from openbuy.opendata.models import Publisher, Record
 
@@ -214,3 +215,92 @@ def test_another_publishers_figures_leave_out_what_only_this_site_has(client, ne
     # The buyer-wide concentration flag is counted and listed alike.
     page = client.get("/insights/", {"publisher": neighbour.pk}).content.decode()
     assert "Large share of a buyer" in page
+
+
+def grow(publisher: Publisher, copies: int) -> None:
+    """More of the neighbour's records (each with its flags): the same releases under new ocids."""
+    package = json.loads(NEIGHBOUR.read_text(encoding="utf-8"))
+    for n, release in enumerate(package["releases"] * copies):
+        release = {**release, "ocid": f"ocds-eastbk-9{n:03d}", "id": f"r{n}"}
+        store.store_release(publisher, release)
+        store.compile_record(release["ocid"], publisher)
+    flags.refresh()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/insights/",
+        "/insights/?publisher=all",
+        "/insights/red-flags/",
+        "/insights/red-flags/?code=single-bid",
+        "/api/v1/insights/overview?publisher=all",
+        "/api/v1/insights/red-flags?limit=100",
+    ],
+)
+def test_the_dashboards_and_red_flags_cost_the_same_queries_however_many_records(
+    client, neighbour, path
+):
+    from openbuy.opendata.models import RedFlag
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    client.get(path)  # the local publisher row, made on first use
+    few, raised = queries(), RedFlag.objects.count()
+    grow(neighbour, 4)
+    assert RedFlag.objects.count() > 2 * raised
+    assert queries() == few
+
+
+def test_a_dashboard_shows_its_strongest_flags_and_links_to_all_of_them(client, neighbour):
+    grow(neighbour, 4)
+    page = client.get("/insights/", {"publisher": neighbour.pk}).content.decode()
+    total = figures.flags_in(Record.objects.filter(publisher=neighbour)).count()
+    assert total > 10
+    assert f"The first 10 of {total}." in page
+    assert f'href="/insights/red-flags/?publisher={neighbour.pk}"' in page
+    listed = client.get("/insights/red-flags/", {"publisher": neighbour.pk}).content.decode()
+    assert f"Raised ({total})" in listed and "Red flags: Eastbrook District Council" in listed
+
+
+def test_red_flags_are_listed_for_one_publisher_or_one_buyer(client, neighbour, personas):
+    other = load(
+        {
+            "publisher": {"name": "Westmere Council"},
+            "releases": [
+                {
+                    "ocid": "ocds-west-1",
+                    "id": "1",
+                    "date": "2026-01-01T00:00:00Z",
+                    "tag": ["award"],
+                    "buyer": {"id": "W", "name": "Westmere Council"},
+                    "tender": {
+                        "id": "t",
+                        "procurementMethod": "open",
+                        "numberOfTenderers": 1,
+                    },
+                }
+            ],
+        }
+    )
+    every = client.get("/api/v1/insights/red-flags", {"limit": 100}).json()["items"]
+    assert {r["buyer_name"] for r in every} >= {"Westmere Council", "Eastbrook District Council"}
+    theirs = client.get("/api/v1/insights/red-flags", {"publisher": other.pk, "limit": 100}).json()[
+        "items"
+    ]
+    assert theirs and {r["buyer_name"] for r in theirs} == {"Westmere Council"}
+    page = client.get("/insights/red-flags/", {"publisher": other.pk}).content.decode()
+    assert "Westmere Council" in page and "Street lighting" not in page
+    # The kinds of flag keep the choice of publisher.
+    assert f"?publisher={other.pk}&amp;code=single-bid" in page
+    # Our buyer has no records yet: none raised, and a buyer nobody knows shows everyone's.
+    council = personas["council"].slug
+    mine = client.get("/api/v1/insights/red-flags", {"buyer": council}).json()
+    assert mine["count"] == 0
+    page = client.get("/insights/red-flags/", {"buyer": council}).content.decode()
+    assert "None raised." in page and "Show everyone" in page
+    page = client.get("/insights/red-flags/", {"buyer": "nobody", "publisher": "x" * 99})
+    assert page.status_code == 200 and "Raised (" in page.content.decode()

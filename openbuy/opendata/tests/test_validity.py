@@ -262,6 +262,10 @@ def test_after_the_award_the_bids_carry_the_prices(world):
     (award,) = data["awards"]
     assert award["value"]["amount"] == price(PRICES["awarded"]["coop"])
     assert [s["name"] for s in award["suppliers"]] == ["Patel Mobility Co-operative"]
+    # Through the standstill the award is not yet in force; the signed contract brings it in.
+    assert award["status"] == "pending" and "contractPeriod" not in award
+    (signed,) = release_at(ocid(awarded), world.moments["contract.signed"])["awards"]
+    assert signed["status"] == "active" and signed["contractPeriod"]["startDate"]
 
     # In lots, only the awarded lot's prices are public; the other lot's bidder is a tenderer.
     lots = world.process("lots")
@@ -271,6 +275,7 @@ def test_after_the_award_the_bids_carry_the_prices(world):
         price(PRICES["lots"]["bigco"]),
     }
     assert "Ada Ramps Ltd" in {t["name"] for t in latest["tender"]["tenderers"]}
+    assert [a["status"] for a in latest["awards"]] == ["pending"]  # no contract signed yet
     assert str(price(PRICES["lots"]["ada"])) not in json.dumps(latest)
 
 
@@ -520,3 +525,38 @@ def test_ocds_check_finds_no_errors(world):
         f"checked {releases} release(s) and {records} record(s) against OCDS 1.1: "
         "0 error(s) in 0 release(s) and 0 record(s)"
     )
+
+
+# --- 10. the dashboards over the world ------------------------------------------------------------
+
+
+def test_a_buyers_dashboard_costs_the_same_queries_however_much_it_has_bought(world, client):
+    """The council's dashboard over the whole world (contracts, stopped competitions, ratings),
+    then over twice the records, each with a red flag: the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openbuy.opendata.models import Award, RedFlag
+
+    slug = world.personas["council"].slug
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/insights/buyers/{slug}/").status_code == 200
+            assert client.get(f"/api/v1/insights/buyers/{slug}").status_code == 200
+        return len(captured)
+
+    before = queries()
+    with transaction.atomic():
+        for record in Record.objects.filter(process__isnull=False):
+            rows = [*record.awards.all(), *record.parties.all(), *record.red_flags.all()]
+            record.pk, record.ocid = None, f"{record.ocid}-copy"
+            record.save()
+            for row in rows:
+                row.pk, row.record = None, record
+                row.save()
+            RedFlag.objects.create(record=record, code="single-bid", measured="1 tenderer")
+        assert Award.objects.filter(record__ocid__endswith="-copy").exists()
+        assert RedFlag.objects.filter(record__ocid__endswith="-copy").exists()
+        assert queries() == before
+        transaction.set_rollback(True)
