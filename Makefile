@@ -57,8 +57,11 @@ run: install assets var/secret_key
 OCDS_SCHEMA_DIR ?= $(abspath $(wildcard ../shared/ocds/schema/1.1))
 export OPENBUY_OCDS_SCHEMA_DIR ?= $(OCDS_SCHEMA_DIR)
 
+# One worker per core (pytest-xdist), each module kept on one worker so that a module's shared
+# fixtures are built once; `make test TEST_WORKERS=0` runs in this process (for pdb, -x, -k).
+TEST_WORKERS ?= auto
 test: install assets
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
