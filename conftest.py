@@ -97,10 +97,3 @@ def call(client, token):
         return getattr(client, method)(url, body, content_type="application/json", **headers)
 
     return _call
-
-
-def pytest_collection_modifyitems(items):
-    """The browser tests (tests/system), the slowest modules, run first. Under `make test` each
-    worker takes whole modules in this order, so the modules left for the end are short ones and
-    no worker waits long for the other to finish."""
-    items.sort(key=lambda item: "tests/system" not in str(item.path))
