@@ -64,7 +64,9 @@ from openbuy.processes.tests.leakcheck import (
     sweep,
 )
 
-pytestmark = pytest.mark.django_db
+# A sweep makes thousands of requests: minutes on a loaded machine, so a longer limit than the
+# suite's five minutes (which stays the guard against a test that hangs).
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(900)]
 
 OUTSIDERS = ["resident", "other_buyer", "supplier", "rival", "moderator", "admin"]
 PANEL = ["frontline", "evaluator"]

@@ -1,4 +1,4 @@
-"""The machinery of the leak suites (processes/tests/test_leaks.py for sealed bids,
+"""The machinery of the leak suites (processes/tests/sealed_leaks.py for sealed bids,
 evaluation/tests/test_score_leaks.py for the panel's scores): every read path of the project,
 requested as a persona, recorded so that two worlds can be compared byte for byte.
 

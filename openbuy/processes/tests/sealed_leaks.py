@@ -1,4 +1,6 @@
-"""The leak suite: until a phase is opened, nobody but the submitting organisation learns what
+"""The sealed-bid leak suite (its tests: ``test_leaks_before_the_deadline``,
+``test_leaks_after_the_deadline``, ``test_leaks_after_opening``, three modules so that the test
+workers share them out): until a phase is opened, nobody but the submitting organisation learns what
 was submitted to it, or how many submissions there are — on any read path.
 
 How it works, and why it cannot pass by accident (the machinery — paths, sweeps, comparison —
@@ -48,11 +50,9 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from openbuy.accounts import services as accounts
@@ -65,6 +65,7 @@ from openbuy.processes.models import Receipt, Submission, SubmissionFile
 from openbuy.processes.tests.leakcheck import (
     ANONYMOUS,
     Scene,
+    Seen,
     admin_key,
     admin_rows,
     clients,
@@ -75,8 +76,6 @@ from openbuy.processes.tests.leakcheck import (
     read_paths,
     sweep,
 )
-
-pytestmark = pytest.mark.django_db
 
 MARK = "MARKER-7f3a"
 FILE_MARK = "FILEBODY-2c9d"
@@ -142,7 +141,7 @@ class Stage(Scene):
 # --- setting the scene --------------------------------------------------------------------------
 
 
-def _stage(personas, tender, rival) -> Stage:
+def set_stage(personas, tender, rival) -> Stage:
     """Everything but the submissions: a third supplier, an answered question, followers of the
     tender (so a notification to followers would show) and a token for everyone."""
     drafter = User.objects.create_user(
@@ -174,7 +173,7 @@ def _stage(personas, tender, rival) -> Stage:
     return stage
 
 
-def _submit_all(stage: Stage, submit, capture) -> None:
+def submit_all(stage: Stage, submit, capture) -> None:
     process = stage.process
     plan = SimpleUploadedFile(
         FILE_NAME, f"Plan: {MARK} {FILE_MARK}\n".encode(), content_type="text/plain"
@@ -205,7 +204,7 @@ def _owner(viewer: str, path: str) -> bool:
 # --- checking what was seen -------------------------------------------------------------------
 
 
-def _check(stage: Stage, seen: dict, when: str, *, opened: bool = False) -> list[str]:
+def check(stage: Stage, seen: dict, when: str, *, opened: bool = False) -> list[str]:
     """Every leak of a marker, a receipt or a count, and every server error."""
     problems = []
     forbidden: dict[str, list[str]] = {}
@@ -248,7 +247,7 @@ def _counting(text: bytes) -> str | None:
 # --- what the submitters alone see --------------------------------------------------------------
 
 
-def _own_views(stage: Stage, when: str) -> list[str]:
+def own_views(stage: Stage, when: str) -> list[str]:
     """Positive controls: the markers are there to find, for their own organisation."""
     problems = []
     p = stage.process.pk
@@ -319,121 +318,47 @@ def _audit_problems(stage: Stage) -> list[str]:
     return problems
 
 
-# --- the tests ----------------------------------------------------------------------------------
+# --- the sweep before opening, in two worlds ---------------------------------------------------
 
 
-def test_before_opening_no_read_path_tells_anyone_what_or_how_many_were_submitted(
-    personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
-):
+@dataclass
+class Sweep:
+    paths: dict[str, str]
+    seen: dict[tuple, Seen]  # with the submissions
+    problems: list[str]
+
+
+def before_opening(
+    personas, tender, submit, rival, clock, settings, capture, *, after_deadline: bool
+) -> Sweep:
+    """Every read path as everyone, with two submissions and a draft, then again at the same
+    frozen times without them (the savepoint rolled back); before the deadline, or after it
+    (still unopened). Every difference a non-submitter could see is a problem."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    stage = _stage(personas, tender, rival)
+    stage = set_stage(personas, tender, rival)
     problems: list[str] = []
+    when = "closed" if after_deadline else "open"
     with transaction.atomic():
-        _submit_all(stage, submit, django_capture_on_commit_callbacks)
+        submit_all(stage, submit, capture)
         paths = read_paths(stage, WORDS)
         problems += _audit_problems(stage)
+        if after_deadline:
+            clock.shift(22 * DAY)
+            # The pages that show no process and do not depend on the clock were asked for
+            # before the deadline (test_leaks_before_the_deadline).
+            paths = later(paths)
         prime(stage)
-        problems += _own_views(stage, "open")
-        two_open = sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
-        problems += _check(stage, two_open, "open")
-        clock.shift(22 * DAY)
-        prime(stage)
-        problems += _own_views(stage, "closed")
-        two_closed = sweep(stage, later(paths), [ANONYMOUS, *BLIND, *OWNERS])
-        problems += _check(stage, two_closed, "closed")
+        problems += own_views(stage, when)
+        two = sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
+        problems += check(stage, two, when)
         transaction.set_rollback(True)
     # The same database, the same ids, the same times: without the submissions.
     assert not Submission.objects.exists() and not SubmissionFile.objects.exists()
     clock.move_to(START)
+    if after_deadline:
+        clock.shift(22 * DAY)
     prime(stage)
-    none_open = sweep(stage, paths, [ANONYMOUS, *BLIND])
-    clock.shift(22 * DAY)
-    prime(stage)
-    none_closed = sweep(stage, later(paths), [ANONYMOUS, *BLIND])
-    problems += compare(two_open, none_open, "open", skip=_owner, differs=DIFFERS)
-    problems += compare(two_closed, none_closed, "closed", skip=_owner, differs=DIFFERS)
-
-    # The sweep really went everywhere, and really got in where a viewer may.
-    p, supplier = stage.process.pk, stage.submissions["supplier"].public_id
-    for must in [
-        f"/processes/{p}/",
-        f"/processes/{p}/submissions/",
-        f"/processes/{p}/submissions/{supplier}/",
-        f"/processes/{p}/submissions/{supplier}/files/{stage.files[0].public_id}/",
-        f"/api/v1/processes/{p}",
-        f"/api/v1/processes/{p}/submissions",
-        f"/api/v1/processes/receipts/{stage.receipts[0].sha256}",
-        "/processes/feed/",
-        "/needs/feed/",
-        "/search/",
-        "/activity/",
-        "/notifications/",
-        "/open-data/",
-        "/admin/audit/auditevent/",
-    ]:
-        assert must in paths, must
-    for viewer, auth, path in [
-        (ANONYMOUS, "session", f"/processes/{p}/"),
-        (ANONYMOUS, "session", f"/api/v1/processes/{p}"),
-        (ANONYMOUS, "session", "/processes/feed/"),
-        ("resident", "token", "/api/v1/notifications"),
-        ("buyer", "session", f"/processes/{p}/open/"),
-        ("buyer", "token", f"/api/v1/processes/{p}/questions/waiting"),
-        ("admin", "session", "/admin/audit/auditevent/"),
-    ]:
-        assert two_closed[(viewer, auth, path)].status == 200, (viewer, auth, path)
-    assert len(paths) > 250, len(paths)
-    print(f"{len(paths)} paths; {len(two_open)} requests per sweep with submissions")
-    assert not problems, f"{len(problems)} leaks:\n" + "\n".join(problems)
-
-
-def test_after_opening_the_buyer_reads_and_everyone_else_sees_only_receipts(
-    personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
-):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    stage = _stage(personas, tender, rival)
-    _submit_all(stage, submit, django_capture_on_commit_callbacks)
-    clock.shift(22 * DAY)
-    paths = later(read_paths(stage, WORDS))  # before opening: the admin pages of what was submitted
-    services.phase_open(actor=personas["buyer"], process=stage.process)
-    p, own = stage.process.pk, stage.submissions
-    problems = _own_views(stage, "opened")
-
-    # Positive control: the buyer's officers read what was submitted, file included.
-    for who in RUNNERS:
-        session = clients(stage, who)["session"]
-        for path, text in [
-            (f"/processes/{p}/submissions/{own['supplier'].public_id}/", MARK),
-            (f"/processes/{p}/submissions/{own['rival'].public_id}/", RIVAL_MARK),
-            (
-                f"/processes/{p}/submissions/{own['supplier'].public_id}/files/{stage.files[0].public_id}/",
-                FILE_MARK,
-            ),
-        ]:
-            response = get(session, path)
-            if response.status != 200 or text.encode() not in response.body:
-                problems.append(f"opened: {who} cannot read {text!r} at {path}")
-        # A draft never submitted stays sealed, from the buyer too.
-        if get(session, f"/processes/{p}/submissions/{own['drafter'].public_id}/").status != 404:
-            problems.append(f"opened: {who} reaches the unsubmitted draft")
-
-    # The public sees who submitted and the receipts, never the content.
-    anonymous = Client()
-    public = [
-        get(anonymous, f"/processes/{p}/submissions/"),
-        get(anonymous, f"/api/v1/processes/{p}/submissions"),
-    ]
-    for response in public:
-        for receipt in (own["supplier"].receipt, own["rival"].receipt):
-            if receipt.encode() not in response.body:
-                problems.append(f"opened: the public does not see the receipt {receipt}")
-    checked = get(anonymous, f"/api/v1/processes/receipts/{own['supplier'].receipt}")
-    if checked.status != 200 or b'"matches": true' not in checked.body.replace(
-        b'":true', b'": true'
-    ):
-        problems.append(f"opened: the receipt does not check out: {checked.body[:200]!r}")
-
-    # And nothing else anywhere: the sweep once more, markers only.
-    seen = sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
-    problems += _check(stage, seen, "opened", opened=True)
-    assert not problems, f"{len(problems)} leaks:\n" + "\n".join(problems)
+    none = sweep(stage, paths, [ANONYMOUS, *BLIND])
+    problems += compare(two, none, when, skip=_owner, differs=DIFFERS)
+    print(f"{len(paths)} paths; {len(two)} requests per sweep with submissions")
+    return Sweep(paths, two, problems)
