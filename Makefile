@@ -12,10 +12,11 @@ PYTHON ?= python3
 RUN_ENV = OPENBUY_SECRET_KEY_FILE=var/secret_key OPENBUY_HTTPS=0 \
           OPENBUY_ALLOWED_HOSTS=127.0.0.1,localhost OPENBUY_STATIC_MANIFEST=1
 
-.PHONY: help install assets run test lint format openapi check clean
+.PHONY: help install assets run serve-prod test lint format openapi check clean
 
 help:
 	@echo "make run      install, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "make serve-prod  the same on PostgreSQL and Redis, several app processes and a worker"
 	@echo "make test     install what the tests need and run the whole suite"
 	@echo "make lint     ruff check and format check"
 	@echo "make openapi  rewrite openapi.json from the API"
@@ -50,6 +51,24 @@ run: install assets var/secret_key
 	$(RUN_ENV) $(OPENBUY) demo --if-empty
 	@echo "openbuy is at http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(RUN_ENV) $(OPENBUY) serve --bind 127.0.0.1:8000
+
+# `make serve-prod` serves as production does: PostgreSQL, Redis for the cache and sessions,
+# PROD_WORKERS app processes (gunicorn) and a background task worker, debug off, hashed and
+# compressed static files. Point OPENBUY_DATABASE_URL and OPENBUY_REDIS_URL elsewhere to use other
+# servers; the database must exist (`createdb openbuy`). See docs/operations.md.
+PROD_WORKERS ?= 4
+PROD_ENV = $(RUN_ENV) OPENBUY_TASKS=database \
+           OPENBUY_DATABASE_URL=$${OPENBUY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/openbuy} \
+           OPENBUY_REDIS_URL=$${OPENBUY_REDIS_URL:-redis://127.0.0.1:6379/0}
+
+serve-prod: install assets var/secret_key
+	$(PROD_ENV) $(OPENBUY) migrate --noinput
+	$(PROD_ENV) $(OPENBUY) collectstatic --noinput --verbosity 0
+	$(PROD_ENV) $(OPENBUY) demo --if-empty
+	@echo "openbuy (production profile) is at http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(PROD_ENV) $(OPENBUY) db_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PROD_ENV) $(OPENBUY) serve --bind 127.0.0.1:8000 --workers $(PROD_WORKERS)
 
 # --- checking -----------------------------------------------------------------------------
 # The OCDS validity tests need the official schema: the shared offline copy beside the checkout
