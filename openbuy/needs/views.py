@@ -1,6 +1,5 @@
 """Pages for needs: list, raise, read, support, answer. Thin: forms in, services out."""
 
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,13 +32,26 @@ from openbuy.ui.forms import apply_errors
 PAGE_SIZE = 20
 
 
+ORDER_EVERY = 600  # seconds: the default random order changes every ten minutes (ADR 010)
+
+
 def _seed(request) -> int:
-    """Each visitor gets their own random order, stable while they page through it."""
-    seed = request.session.get("needs_seed")
-    if not isinstance(seed, int):
-        seed = secrets.randbelow(1_000_000) + 1
-        request.session["needs_seed"] = seed
-    return seed
+    """The random order's seed. A page's links carry it (``order=``), so a visitor paging
+    through keeps one order; without one, the seed of the current ten minutes: the order moves
+    on through the day, costs no session, and one page serves everyone in those ten minutes."""
+    given = request.GET.get("order", "")
+    if given.isdigit() and len(given) <= 12:
+        return int(given)
+    return int(clock.now().timestamp()) // ORDER_EVERY
+
+
+def _links_query(request, filters) -> str:
+    """The query string the page's links keep: the filters, and the random order's seed."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if filters.sort == "random":
+        query["order"] = str(filters.seed)
+    return query.urlencode()
 
 
 def need_list(request):
@@ -56,8 +68,6 @@ def need_list(request):
     page = Paginator(selectors.need_list(filters, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "needs/need_list.html",
@@ -66,7 +76,7 @@ def need_list(request):
             "page": page,
             "needs": page.object_list,
             "filters": filters,
-            "query": query.urlencode(),
+            "query": _links_query(request, filters),
             "now": clock.now(),
         },
     )
@@ -272,8 +282,6 @@ def idea_list(request):
     page = Paginator(selectors.idea_list(filters, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "needs/idea_list.html",
@@ -287,7 +295,7 @@ def idea_list(request):
             "organisations": Organisation.objects.filter(kind=Organisation.Kind.BUYER).values_list(
                 "slug", "name"
             ),
-            "query": query.urlencode(),
+            "query": _links_query(request, filters),
             "currency": settings.CURRENCY,
         },
     )

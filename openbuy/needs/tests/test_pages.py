@@ -216,6 +216,41 @@ def test_random_order_is_stable_per_visitor_and_differs_between_seeds(client, pe
     assert sorted(first) == sorted(n.pk for n in need_list(NeedFilters(seed=12)))
 
 
+@pytest.mark.usefixtures("bulk_posting")
+def test_the_random_order_needs_no_session_and_links_keep_it(client, personas, area, clock):
+    """The default order is the ten minutes' seed, carried by the page's links, so paging
+    through keeps one order, nobody gets a session for it, and it moves on with the clock."""
+    import re
+
+    _many_needs(personas, area, 45)
+
+    def shown(response):
+        return re.findall(r'href="/needs/(\d+)/"', response.content.decode())
+
+    first = client.get(reverse("needs:list"))
+    assert "sessionid" not in first.cookies
+    links = re.findall(r'href="\?([^"]*page=2)"', first.content.decode())
+    assert links and all("order=" in link for link in links)
+    second = client.get(f"{reverse('needs:list')}?{links[0].replace('&amp;', '&')}")
+    everyone = (
+        shown(first)
+        + shown(second)
+        + shown(
+            client.get(
+                f"{reverse('needs:list')}?{links[0].replace('&amp;', '&').replace('page=2', 'page=3')}"
+            )
+        )
+    )
+    assert len(everyone) == len(set(everyone)) == 45  # every need once across the pages
+    assert shown(client.get(reverse("needs:list"))) == shown(first)  # the same ten minutes
+    orders = set()
+    for _ in range(6):
+        clock.shift(600)
+        orders.add(tuple(shown(client.get(reverse("needs:list")))))
+    assert len(orders) > 1  # later, another order
+    assert shown(client.get(reverse("needs:list"), {"sort": "hot"})) != []
+
+
 def test_filters(client, personas, raise_need, area):
     raise_need("Council need")
     raise_need("Unaddressed need", organisation=None, place="Mill Lane")
