@@ -165,6 +165,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "openbuy.pagecache.AnonymousPageCache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -213,6 +214,9 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous pages are kept in the cache until any write (openbuy.pagecache, ADR 022), and
+# at most this long; only with Redis, the one cache every process shares. 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("OPENBUY_PAGE_CACHE_SECONDS", 30, minimum=0) if REDIS_URL else 0
 
 # Background work: in-process by default; OPENBUY_TASKS=database queues it for `openbuy db_worker`.
 TASKS_MODE = env.choice("OPENBUY_TASKS", "immediate", ["immediate", "database"])

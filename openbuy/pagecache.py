@@ -1,0 +1,163 @@
+"""Whole pages kept for anonymous visitors, and thrown away by any write (ADR 022).
+
+Most requests are anonymous reads of pages that change only when someone writes. So a page
+answered to a visitor with no session is kept in the shared cache, under the address and a
+**version**, and served from there to the next anonymous visitor until that version moves on.
+
+Correctness does not depend on anyone remembering to invalidate: every connection Django opens
+watches its own statements (:func:`watch`), and when a transaction that wrote anything commits,
+the version goes up, for every page at once. Only the writes listed in :data:`IGNORED` do not
+count (sessions, the task queue: no page shows them). The version is read before the page is
+made, so a page made from data older than a write can only be stored under a version that write
+has already left behind.
+
+What is never kept: anything for a visitor with a session or an API token, htmx fragments,
+anything but a complete 200 answer, an answer that sets a cookie or says ``private`` /
+``no-store``, and a page that used the CSRF token (it holds a secret of that visitor's).
+Kept pages expire after ``PAGE_CACHE_SECONDS`` at most, which bounds how late a label worked
+out from the clock (“closes in 2 hours”) can be.
+
+It is on only where the cache is shared by every process (Redis): with a per-process cache a
+write in one process could not reach the pages kept by another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "pagecache:version"
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|COPY)\b", re.IGNORECASE)
+# Writes no page shows: sessions, the task queue, and the time someone last signed in.
+IGNORED = (
+    '"django_session"',
+    '"django_tasks_db_dbtaskresult"',
+    'SET "last_login" = %s WHERE',
+)
+NEVER_KEPT = ("private", "no-store", "no-cache")
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", 0))
+
+
+# -- the version ----------------------------------------------------------------------------
+
+
+def version() -> int:
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        found = cache.get(VERSION_KEY, 1)
+    return int(found)
+
+
+def invalidate() -> None:
+    """Every kept page is out of date: the next request for each makes it anew."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (or the cache was emptied): start one past any kept
+        cache.add(VERSION_KEY, 2, timeout=None)
+
+
+def watch(execute, sql, params, many, context):
+    """An execute wrapper on every connection: after a statement that writes, the version
+    moves on when its transaction commits (at once outside a transaction), once per
+    transaction however many statements it wrote, and not at all if it rolls back."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and WRITE.match(sql) and not any(t in sql for t in IGNORED):
+        connection = context["connection"]
+        # Django drops a rolled-back transaction's callbacks from this list, ours included.
+        if not any(entry[1] is invalidate for entry in connection.run_on_commit):
+            transaction.on_commit(invalidate, using=connection.alias, robust=True)
+    return result
+
+
+def install(sender=None, connection=None, **kwargs) -> None:
+    """``connection_created``: watch the new connection's writes."""
+    if connection is not None and watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch)
+
+
+# -- the middleware -------------------------------------------------------------------------
+
+
+class AnonymousPageCache:
+    """Serve anonymous GETs from the shared cache, and keep what may be kept."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = _seconds()
+        if not seconds or not _may_serve(request):
+            return self.get_response(request)
+        try:
+            key = _key(request, version())  # before anything reads the database
+            kept = cache.get(key)
+        except Exception:  # the cache is down: serve without it
+            logger.warning("page cache unavailable", exc_info=True)
+            return self.get_response(request)
+        if kept is not None:
+            return _rebuilt(kept)
+        response = self.get_response(request)
+        if _may_keep(request, response):
+            try:
+                cache.set(key, _kept(response), timeout=seconds)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+        return response
+
+
+def _may_serve(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "Authorization" not in request.headers
+        and "HX-Request" not in request.headers
+    )
+
+
+def _may_keep(request: HttpRequest, response: HttpResponse) -> bool:
+    control = response.get("Cache-Control", "").lower()
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not any(word in control for word in NEVER_KEPT)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and (user is None or not user.is_authenticated)
+    )
+
+
+def _key(request: HttpRequest, number: int) -> str:
+    asked = "\n".join(
+        [
+            request.scheme or "",
+            request.get_host(),
+            request.get_full_path(),
+            request.headers.get("Accept", ""),
+        ]
+    )
+    return f"pagecache:{number}:{hashlib.sha256(asked.encode()).hexdigest()}"
+
+
+def _kept(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+    return response.status_code, list(response.items()), response.content
+
+
+def _rebuilt(kept: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+    status, headers, content = kept
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response

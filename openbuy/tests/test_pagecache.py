@@ -1,0 +1,163 @@
+"""The anonymous page cache (ADR 022): pages served again without the database, and never once
+anything has been written since, whoever wrote it; never for a visitor with a session; never a
+page holding a secret of the visitor's."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.urls import reverse
+
+from openbuy import pagecache
+from openbuy.needs import services
+from openbuy.needs.areas import load_cpv_divisions
+from openbuy.needs.models import Area, Need
+
+# Commits must really happen (the version moves on commit), so the tests are transactional.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 30
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def need(personas):
+    load_cpv_divisions(Area)
+    return services.need_raise(
+        actor=personas["resident"],
+        title="Broken lift at Riverside station",
+        description="The lift has been broken for months.",
+        affects="Wheelchair users",
+        area=Area.objects.get(slug="health-and-social-work-services"),
+        organisation=personas["council"],
+    )
+
+
+def test_an_anonymous_page_is_served_again_without_the_database(
+    client, need, django_assert_num_queries
+):
+    first = client.get(reverse("needs:detail", args=[need.pk]))
+    with django_assert_num_queries(0):
+        again = client.get(reverse("needs:detail", args=[need.pk]))
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_any_committed_write_throws_the_kept_pages_away(client, need, personas):
+    url = reverse("needs:detail", args=[need.pk])
+    before = client.get(url).content
+    services.need_support(actor=personas["frontline"], need=need)
+    after = client.get(url).content
+    assert after != before
+    Need.objects.filter(pk=need.pk).update(title="Lift fixed at last")  # not through a service
+    assert "Lift fixed at last" in client.get(url).content.decode()
+
+
+def test_a_write_from_another_thread_counts_too(client, need):
+    url = reverse("needs:detail", args=[need.pk])
+    client.get(url)
+
+    def rename():
+        try:
+            Need.objects.filter(pk=need.pk).update(title="Renamed elsewhere")
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=rename)
+    writer.start()
+    writer.join()
+    assert "Renamed elsewhere" in client.get(url).content.decode()
+
+
+def test_a_rolled_back_write_changes_nothing_and_later_writes_still_count(client, need):
+    url = reverse("needs:detail", args=[need.pk])
+    client.get(url)
+    kept = pagecache.version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Need.objects.filter(pk=need.pk).update(title="Never happened")
+        raise RuntimeError
+    assert pagecache.version() == kept
+    with transaction.atomic():
+        Need.objects.filter(pk=need.pk).update(title="First write")
+        Need.objects.filter(pk=need.pk).update(title="Second write")
+    assert pagecache.version() == kept + 1  # once per transaction
+    assert "Second write" in client.get(url).content.decode()
+
+
+def test_signing_in_does_not_count(client, need, personas):
+    kept = pagecache.version()
+    client.force_login(personas["resident"])  # a session row, and last_login
+    assert pagecache.version() == kept
+
+
+def test_a_signed_in_visitor_is_never_served_a_kept_page(client, need, personas):
+    url = reverse("needs:detail", args=[need.pk])
+    anonymous = client.get(url).content.decode()
+    assert "Sign out" not in anonymous
+    client.force_login(personas["resident"])
+    assert "Sign out" in client.get(url).content.decode()
+
+
+def test_a_page_holding_the_csrf_token_is_not_kept(client):
+    url = reverse("account_login")
+    html = client.get(url).content.decode()
+    assert "csrfmiddlewaretoken" in html
+    assert _kept_pages() == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_HX_REQUEST": "true"}, {"HTTP_AUTHORIZATION": "Bearer something"}],
+    ids=["htmx", "token"],
+)
+def test_htmx_and_token_requests_are_neither_served_nor_kept(client, need, headers):
+    client.get(reverse("needs:detail", args=[need.pk]), **headers)
+    assert _kept_pages() == 0
+
+
+def test_only_complete_successful_answers_are_kept(client):
+    assert client.get("/needs/999999999/").status_code == 404
+    assert _kept_pages() == 0
+
+
+def test_kept_pages_expire(client, need, clock):
+    url = reverse("needs:detail", args=[need.pk])
+    client.get(url)
+    assert _kept_pages() == 1
+    clock.shift(31)
+    assert _kept_pages() == 0
+
+
+def test_off_without_a_shared_cache(settings, client, need):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = reverse("needs:detail", args=[need.pk])
+    client.get(url)
+    assert _kept_pages() == 0
+
+
+def test_a_cache_that_is_down_serves_pages_without_it(client, need, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(pagecache.cache, "get", down)
+    assert client.get(reverse("needs:detail", args=[need.pk])).status_code == 200
+
+
+def _kept_pages() -> int:
+    """How many unexpired pages the (local memory) test cache holds."""
+    now = time.time()
+    return sum(
+        1
+        for key, expires in cache._expire_info.items()
+        if "pagecache:" in key and "version" not in key and (expires is None or expires > now)
+    )
