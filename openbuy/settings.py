@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "openbuy.opendata",
     "openbuy.insights",
     "openbuy.pages",
+    "openbuy.backups",
     "openbuy.demo",
     # after openbuy.accounts, whose GOV.UK versions of allauth's templates take precedence
     "allauth",
@@ -173,6 +174,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # last, so it sees a view's exception first: a write the database refuses answers 503
+    "openbuy.pages.middleware.WriteUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "openbuy.urls"

@@ -1,7 +1,9 @@
+import sys
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -11,6 +13,7 @@ from openbuy.accounts.models import Organisation
 from openbuy.audit.selectors import public_events
 from openbuy.clock import now
 from openbuy.needs.selectors import visible_ideas, visible_needs
+from openbuy.pages.middleware import RETRY_AFTER_SECONDS, cannot_write
 
 
 def open_processes() -> int:
@@ -83,5 +86,11 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # Rendered without the request context: whatever broke may be what the context needs.
     context = {"service_name": settings.SERVICE_NAME, "service_phase": settings.PHASE}
+    failure = sys.exc_info()[1]
+    if failure is not None and cannot_write(failure):
+        # A write refused outside a view (a session saved by its middleware): the same 503
+        # the view's own writes get, not a 500.
+        html = loader.get_template("pages/503.html").render(context)
+        return HttpResponse(html, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     html = loader.get_template("pages/500.html").render(context)
     return HttpResponseServerError(html)
