@@ -1,12 +1,26 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
 
 from openbuy.api import api
 from openbuy.pages import views as page_views
 
-# Everyone signs in through one door (allauth's, with its throttles), the admin included.
-admin.site.login = login_required(admin.site.login)
+
+def admin_login(request, extra_context=None):
+    """Everyone signs in through one door (allauth's, with its throttles), the admin included:
+    the admin's own form is never shown, not even to someone signed in who is not staff (it
+    would let them try passwords without the throttle)."""
+    if not request.user.is_authenticated:
+        wanted = request.GET.get("next") or reverse("admin:index")
+        return redirect_to_login(wanted, reverse("account_login"))
+    if request.user.is_staff:
+        return redirect("admin:index")
+    raise PermissionDenied("The administration is for site admins.")
+
+
+admin.site.login = admin_login
 admin.site.site_header = admin.site.site_title = "openbuy administration"
 
 urlpatterns = [

@@ -184,6 +184,9 @@ def test_the_admin_signs_in_through_the_same_throttled_door(client, personas):
     assert client.get("/admin/").status_code == 200
     client.force_login(personas["moderator"])
     assert client.get("/admin/").status_code == 302  # not staff: back to the admin login
+    # …whose own form is never shown: it would take guesses at passwords without the throttle.
+    assert client.get("/admin/login/").status_code == 403
+    assert client.post("/admin/login/", {"username": "a", "password": "b"}).status_code == 403
 
 
 def test_sign_in_page_is_worded_for_people(client, db):
