@@ -512,6 +512,10 @@ def test_the_bulk_downloads_are_complete_valid_packages(world, client):
     assert sorted(r["ocid"] for r in records["records"]) == sorted(
         Record.objects.values_list("ocid", flat=True)
     )
+    # The stream splices the stored JSON text; it says exactly what the API's pages say.
+    rows = list(packages.records())
+    assert records["records"] == json.loads(json.dumps(packages.record_entries(rows)))
+    assert releases["releases"] == [row.data for row in packages.releases()]
 
 
 # --- 9. the command -----------------------------------------------------------------------------
