@@ -12,12 +12,13 @@ PYTHON ?= python3
 RUN_ENV = OPENBUY_SECRET_KEY_FILE=var/secret_key OPENBUY_HTTPS=0 \
           OPENBUY_ALLOWED_HOSTS=127.0.0.1,localhost OPENBUY_STATIC_MANIFEST=1
 
-.PHONY: help install assets run serve-prod test lint format openapi check clean
+.PHONY: help install assets run serve-prod test bench lint format openapi check clean
 
 help:
 	@echo "make run      install, migrate, load demo data and serve on http://127.0.0.1:8000"
 	@echo "make serve-prod  the same on PostgreSQL and Redis, several app processes and a worker"
 	@echo "make test     install what the tests need and run the whole suite"
+	@echo "make bench    measure every performance figure against its target (bench/run.py)"
 	@echo "make lint     ruff check and format check"
 	@echo "make openapi  rewrite openapi.json from the API"
 
@@ -81,6 +82,14 @@ export OPENBUY_OCDS_SCHEMA_DIR ?= $(OCDS_SCHEMA_DIR)
 TEST_WORKERS ?= auto
 test: install assets
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# `make bench` measures every figure of issue #9 on the large generated dataset (SQLite for the
+# generation rate, PostgreSQL + Redis + the production server for the rest) and writes JSON under
+# bench/results/. The PostgreSQL dataset is kept between runs: BENCH_ARGS=--fresh rebuilds it.
+# Load comes from wrk (Debian's package, installed here when missing, as .ci/run installs Chromium).
+bench: install assets var/secret_key
+	@command -v wrk >/dev/null || { echo "Installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
