@@ -1,6 +1,5 @@
 """Pages for needs: list, raise, read, support, answer. Thin: forms in, services out."""
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

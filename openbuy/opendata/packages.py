@@ -147,10 +147,11 @@ def stream_releases(uri: str) -> Iterator[bytes]:
 
 
 def stream_records(uri: str) -> Iterator[bytes]:
-    rows = records().annotate(
-        compiled_text=_as_text("compiled"), versioned_text=_as_text("versioned")
+    rows = (
+        records()
+        .annotate(compiled_text=_as_text("compiled"), versioned_text=_as_text("versioned"))
+        .values_list("ocid", "compiled_text", "versioned_text")
     )
-    rows = rows.values_list("ocid", "compiled_text", "versioned_text")
 
     def entries(batch: list[tuple[str, str, str | None]]) -> Iterator[str]:
         links = linked([ocid for ocid, _, _ in batch])

@@ -231,16 +231,13 @@ def test_the_random_order_needs_no_session_and_links_keep_it(client, personas, a
     assert "sessionid" not in first.cookies
     links = re.findall(r'href="\?([^"]*page=2)"', first.content.decode())
     assert links and all("order=" in link for link in links)
-    second = client.get(f"{reverse('needs:list')}?{links[0].replace('&amp;', '&')}")
-    everyone = (
-        shown(first)
-        + shown(second)
-        + shown(
-            client.get(
-                f"{reverse('needs:list')}?{links[0].replace('&amp;', '&').replace('page=2', 'page=3')}"
-            )
-        )
-    )
+    page_two = links[0].replace("&amp;", "&")
+    page_three = page_two.replace("page=2", "page=3")
+    everyone = [
+        *shown(first),
+        *shown(client.get(f"{reverse('needs:list')}?{page_two}")),
+        *shown(client.get(f"{reverse('needs:list')}?{page_three}")),
+    ]
     assert len(everyone) == len(set(everyone)) == 45  # every need once across the pages
     assert shown(client.get(reverse("needs:list"))) == shown(first)  # the same ten minutes
     orders = set()

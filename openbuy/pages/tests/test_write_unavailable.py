@@ -70,9 +70,7 @@ def test_a_comment_while_the_database_is_read_only_gets_the_503_page(client, per
     assert not Comment.objects.exists()
 
 
-def test_an_api_write_while_the_database_is_read_only_gets_a_json_503(
-    call, personas, need, clock
-):
+def test_an_api_write_while_the_database_is_read_only_gets_a_json_503(call, personas, need, clock):
     assert call("get", "/api/v1/me", who="buyer").status_code == 200  # makes the token
     clock.shift(120)  # long enough for its next use to be noted
     with read_only_database():
