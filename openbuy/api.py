@@ -7,15 +7,57 @@ Authentication is a session cookie (with CSRF, as the pages) or a personal token
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from openbuy.api_auth import signed_in
+from openbuy.api_auth import OptionalAuth, signed_in
 
-api = NinjaAPI(
+
+class OpenbuyAPI(NinjaAPI):
+    """The API, whose OpenAPI document also lists the answers every operation shares.
+
+    ninja documents only each operation's own ``response={...}``; the handlers below and the
+    authentication add answers an operation does not declare itself, and a public operation
+    also answers anonymous callers.
+    """
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                _document_shared_answers(operation)
+        # Public operations are documented with the token and session schemes instead.
+        schema["components"].get("securitySchemes", {}).pop(OptionalAuth.__name__, None)
+        return schema
+
+
+def _document_shared_answers(operation: dict) -> None:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    responses = operation["responses"]
+
+    def add(status: HTTPStatus) -> None:
+        responses.setdefault(int(status), {"description": status.phrase, "content": error})
+
+    if operation.get("security") == [{OptionalAuth.__name__: []}]:
+        # optional_auth: a token or a session when given, otherwise anonymous ({}).
+        operation["security"] = [{"TokenAuth": []}, {"SessionAuth": []}, {}]
+    if operation.get("security"):
+        # A token that is not valid or has been revoked is refused, even where none is needed.
+        add(HTTPStatus.UNAUTHORIZED)
+    if operation.get("parameters") or operation.get("requestBody"):
+        # A parameter or body that does not fit the schema: on_schema_error.
+        add(HTTPStatus.UNPROCESSABLE_ENTITY)
+    if operation.get("requestBody"):
+        # A body that is not JSON at all: ninja's "Cannot parse request body".
+        add(HTTPStatus.BAD_REQUEST)
+
+
+api = OpenbuyAPI(
     title="openbuy API",
     version="1",
     description=(

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from openbuy.accounts.schemas import ErrorOut
 from openbuy.opendata import packages
@@ -34,6 +35,32 @@ class PackageQuery(Schema):
     limit: int = Field(
         settings.OCDS_PAGE_SIZE, ge=1, le=1000, description="How many per page (at most 1000)."
     )
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _since_in_iso_8601(cls, value: Any) -> Any:
+        # pydantic would read a bare number as seconds since 1970; only ISO 8601 is offered.
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return value
+            raise ValueError("Give a date and time in ISO 8601, such as 2026-01-31T09:00:00Z")
+        return value
+
+    @field_validator("since")
+    @classmethod
+    def _since_in_utc(cls, value: datetime | None) -> datetime | None:
+        # A date or time without a zone is read as UTC. Any other zone is turned into UTC, as
+        # PostgreSQL refuses offsets beyond 15:59 that ISO 8601 allows (up to 23:59).
+        if value is None:
+            return None
+        if timezone.is_naive(value):
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # the first or last day of the calendar, moved past its end
+            raise ValueError("Give a date and time between the years 1 and 9999") from None
 
 
 class PublisherOut(Schema):
@@ -87,10 +114,7 @@ def _next(request, name: str, cursor: str | None) -> dict[str, Any] | None:
 
 def _paged(request, rows, query: PackageQuery):
     if query.since is not None:
-        since = query.since
-        if timezone.is_naive(since):  # a date or time without a zone is read as UTC
-            since = timezone.make_aware(since, UTC)
-        rows = rows.filter(date__gte=since)
+        rows = rows.filter(date__gte=query.since)
     try:
         return packages.page(rows, query.cursor, query.limit)
     except ValueError as error:

@@ -79,6 +79,10 @@ def permission_denied(request, exception=None):
 
 @requires_csrf_token
 def page_not_found(request, exception=None):
+    # An API address that matches no operation (a path parameter holding a line break, say)
+    # answers in JSON, as the API's own 404s do.
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return _error(request, 404, "Page not found")
 
 
