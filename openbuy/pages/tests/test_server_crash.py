@@ -11,21 +11,11 @@ database, each need's support count must equal its supports, and the audit chain
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
-from django.db import connection
 from django.test import override_settings
 
 from openbuy.audit.services import verify_chain
@@ -33,6 +23,7 @@ from openbuy.discussion.models import Comment
 from openbuy.needs import services as needs
 from openbuy.needs.areas import load_cpv_divisions
 from openbuy.needs.models import Area, Need, Support
+from openbuy.pages.tests.servers import READY_SECONDS, Server, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -41,7 +32,6 @@ WRITERS = ["resident", "frontline", "other_buyer", "supplier"]
 NEEDS = 10
 COMMENTS_EACH = 6  # under the posting limit of 10 comments in 10 minutes
 KILL_AFTER = 12  # confirmed writes before the server is killed
-READY_SECONDS = 60
 
 
 def test_killing_the_server_mid_load_loses_no_confirmed_write(personas, bulk_posting, tmp_path):
@@ -107,89 +97,6 @@ def _needs(personas) -> list[int]:
     ]
 
 
-class Server:
-    """`openbuy serve` in a process group of its own, on a free loopback port."""
-
-    def __init__(self, folder: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = folder / "server.log"
-        self.process: subprocess.Popen | None = None
-        self.env = {
-            **os.environ,
-            "OPENBUY_DATABASE_URL": _database_url(),
-            "OPENBUY_DEBUG": "0",
-            "OPENBUY_HTTPS": "0",
-            "OPENBUY_ALLOWED_HOSTS": "127.0.0.1",
-            "OPENBUY_STATIC_MANIFEST": "0",
-            "OPENBUY_VAR_DIR": str(folder),
-            "OPENBUY_MEDIA_ROOT": str(folder / "media"),
-            "OPENBUY_TASKS": "immediate",
-            "OPENBUY_REDIS_URL": "",
-            "OPENBUY_LOG_LEVEL": "WARNING",
-        }
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "openbuy",
-                    "serve",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    "2",
-                    "--threads",
-                    "2",
-                ],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + READY_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the server exited:\n{self.log.read_text()}"
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)  # polling the subprocess for readiness, bounded by the deadline
-        pytest.fail(f"the server did not answer within {READY_SECONDS}s:\n{self.log.read_text()}")
-
-    def kill(self) -> None:
-        """SIGKILL the master and every worker at once, as a power cut to the process would."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-
-def _database_url() -> str:
-    """The test database, as the server subprocess is told where to find it."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        user += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{user}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @dataclass
 class Load:
     """What the writers share: whether the server is up, and every write it confirmed."""
@@ -220,14 +127,7 @@ class Writer:
         self.session = requests.Session()
 
     def sign_in(self) -> None:
-        page = self.session.get(f"{self.url}/account/login/", timeout=10)
-        response = self.session.post(
-            f"{self.url}/account/login/",
-            data={"login": self.email, "password": PASSWORD, "csrfmiddlewaretoken": _token(page)},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert response.status_code == 302, f"{self.email} could not sign in"
+        sign_in(self.session, self.url, self.email, PASSWORD)
 
     def run(self) -> None:
         for index, need in enumerate(self.targets):
@@ -275,9 +175,3 @@ class Writer:
             self.load.refused.append(
                 f"{kind} by {self.email}: {response.status_code} {response.text[:300]}"
             )
-
-
-def _token(page: requests.Response) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    assert match, "no CSRF token on the sign-in page"
-    return match.group(1)
