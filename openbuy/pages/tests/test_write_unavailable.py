@@ -92,6 +92,16 @@ def test_an_api_write_while_the_database_is_read_only_gets_a_json_503(call, pers
 def test_a_full_sqlite_database_gets_the_503_page_too(client, personas, need):
     client.force_login(personas["frontline"])
     with connection.cursor() as cursor:
+        # Pages freed by earlier tests on this database would take the write: fill them first
+        # (a table made inside the test's transaction, gone with it).
+        cursor.execute("CREATE TABLE fill_up (b BLOB)")
+        cursor.execute("PRAGMA page_size")
+        (size,) = cursor.fetchone()
+        for _ in range(100_000):  # bounded: one page at most per round
+            cursor.execute("PRAGMA freelist_count")
+            if cursor.fetchone()[0] == 0:
+                break
+            cursor.execute("INSERT INTO fill_up VALUES (zeroblob(%s))", [size // 2])
         cursor.execute("PRAGMA page_count")
         (pages,) = cursor.fetchone()
         # No room for another page: the next write fails with "database or disk is full".
