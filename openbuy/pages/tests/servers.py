@@ -132,3 +132,24 @@ def csrf_token(page: requests.Response) -> str:
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     assert match, "no CSRF token on the sign-in page"
     return match.group(1)
+
+
+def raise_needs(personas, count: int) -> list[int]:
+    """``count`` open needs raised to the council, for the servers' visitors to support."""
+    from openbuy.needs import services as needs
+    from openbuy.needs.areas import load_cpv_divisions
+    from openbuy.needs.models import Area
+
+    load_cpv_divisions(Area)
+    area = Area.objects.first()
+    return [
+        needs.need_raise(
+            actor=personas["org_admin"],
+            title=f"Need number {number} raised for a server test",
+            description="Something that does not work, described.",
+            affects="Residents",
+            area=area,
+            organisation=personas["council"],
+        ).pk
+        for number in range(count)
+    ]

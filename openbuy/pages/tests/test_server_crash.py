@@ -20,10 +20,8 @@ from django.test import override_settings
 
 from openbuy.audit.services import verify_chain
 from openbuy.discussion.models import Comment
-from openbuy.needs import services as needs
-from openbuy.needs.areas import load_cpv_divisions
-from openbuy.needs.models import Area, Need, Support
-from openbuy.pages.tests.servers import READY_SECONDS, Server, sign_in
+from openbuy.needs.models import Need, Support
+from openbuy.pages.tests.servers import READY_SECONDS, Server, raise_needs, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -35,7 +33,7 @@ KILL_AFTER = 12  # confirmed writes before the server is killed
 
 
 def test_killing_the_server_mid_load_loses_no_confirmed_write(personas, bulk_posting, tmp_path):
-    targets = _needs(personas)
+    targets = raise_needs(personas, NEEDS)
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"]):
         for key in WRITERS:
             personas[key].set_password(PASSWORD)
@@ -79,22 +77,6 @@ def test_killing_the_server_mid_load_loses_no_confirmed_write(personas, bulk_pos
     chain = verify_chain()
     assert chain.ok, chain.problem
     assert chain.checked >= len(load.confirmed)
-
-
-def _needs(personas) -> list[int]:
-    load_cpv_divisions(Area)
-    area = Area.objects.first()
-    return [
-        needs.need_raise(
-            actor=personas["org_admin"],
-            title=f"Need number {number} for the load test",
-            description="Something that does not work, described.",
-            affects="Residents",
-            area=area,
-            organisation=personas["council"],
-        ).pk
-        for number in range(NEEDS)
-    ]
 
 
 @dataclass

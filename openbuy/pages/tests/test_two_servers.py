@@ -32,10 +32,8 @@ from django.test import override_settings
 from openbuy import clock
 from openbuy.accounts.models import Membership, Organisation, User
 from openbuy.audit.services import verify_chain
-from openbuy.needs import services as needs
-from openbuy.needs.areas import load_cpv_divisions
-from openbuy.needs.models import Area, Need, Support
-from openbuy.pages.tests.servers import Server, sign_in
+from openbuy.needs.models import Need, Support
+from openbuy.pages.tests.servers import Server, raise_needs, sign_in
 from openbuy.processes import services as processes
 from openbuy.processes.models import Process, Submission
 from openbuy.specifications import services as specs
@@ -115,7 +113,7 @@ def people(personas):
 def test_supports_through_both_servers_end_exactly_as_each_person_left_them(
     servers, shared_cache, personas, people
 ):
-    targets = _needs(personas, NEEDS)
+    targets = raise_needs(personas, NEEDS)
     supporters = people([f"supporter{i:02}@example.org" for i in range(SUPPORTERS)])
     frontline = {u.pk for u in supporters[::3]}
     for user in supporters[::3]:
@@ -203,7 +201,7 @@ def test_a_page_kept_by_one_server_is_not_served_after_a_write_through_the_other
     servers, shared_cache, personas, people
 ):
     a, b = servers
-    (need,) = _needs(personas, 1)
+    (need,) = raise_needs(personas, 1)
     (person,) = people(["witness@example.org"])
     session = requests.Session()
     sign_in(session, b.url, person.email, PASSWORD)
@@ -361,22 +359,6 @@ def _run_together(runs: list[Callable[[], None]]) -> None:
     for thread in threads:
         thread.join(timeout=90)
         assert not thread.is_alive(), "a writer did not finish"
-
-
-def _needs(personas, count: int) -> list[int]:
-    load_cpv_divisions(Area)
-    area = Area.objects.first()
-    return [
-        needs.need_raise(
-            actor=personas["org_admin"],
-            title=f"Need number {number} for two servers",
-            description="Something that does not work, described.",
-            affects="Residents",
-            area=area,
-            organisation=personas["council"],
-        ).pk
-        for number in range(count)
-    ]
 
 
 def _live_tender(personas) -> Process:
