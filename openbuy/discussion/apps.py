@@ -11,13 +11,13 @@ class DiscussionConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from openbuy.discussion import registry
+        from openbuy.discussion import registry, selectors
         from openbuy.discussion.models import Comment
 
         def comment_url(comment) -> str:
             kind = registry.get(f"{comment.content_type.app_label}.{comment.content_type.model}")
             page = kind.url(comment.target) if kind else reverse("pages:home")
-            return f"{page}#comment-{comment.pk}"
+            return selectors.comment_url(comment, page)
 
         registry.register_moderatable(
             registry.Moderatable(

@@ -12,7 +12,7 @@ from django.db.models import Model
 from openbuy import clock
 from openbuy.accounts.models import User
 from openbuy.audit import services as audit
-from openbuy.discussion import markup, moderation, notifications, registry
+from openbuy.discussion import markup, moderation, notifications, registry, selectors
 from openbuy.discussion.models import Comment, CommentRevision, Visibility
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -94,7 +94,7 @@ def comment_post(
             notifications.notify(
                 user_ids=recipients,
                 message=f"{actor.name} commented on “{str(target)[:120]}”",
-                url=f"{kind.url(target)}#comment-{comment.pk}",
+                url=selectors.comment_url(comment, kind.url(target)),
                 exclude=actor.pk,
             )
         audit.record(

@@ -46,7 +46,7 @@ def comment_post(request, label: str, object_id: int):
             apply_errors(form, error)
         else:
             messages.success(request, "Your comment has been published.")
-            return redirect(f"{kind.url(target)}#comment-{comment.pk}")
+            return redirect(selectors.comment_url(comment, kind.url(target)))
     # Show the errors on a page of their own, with everything typed kept.
     return render(
         request,
@@ -85,7 +85,7 @@ def comment_edit(request, pk: int):
             apply_errors(form, error)
         else:
             messages.success(request, "Your comment has been corrected.")
-            return redirect(f"{kind.url(target)}#comment-{comment.pk}")
+            return redirect(selectors.comment_url(comment, kind.url(target)))
     return render(
         request,
         "discussion/comment_form.html",

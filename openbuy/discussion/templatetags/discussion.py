@@ -1,4 +1,5 @@
 from django import template
+from django.http import QueryDict
 
 from openbuy import clock
 from openbuy.discussion import notifications, registry, selectors, services
@@ -10,19 +11,24 @@ register = template.Library()
 
 @register.inclusion_tag("discussion/_thread.html", takes_context=True)
 def comments(context, target):
-    """The whole discussion of ``target``: counts, the threaded comments, the form."""
-    roots, counts = selectors.thread(target)
+    """The discussion of ``target``: counts, one page of threaded comments (``?comments=N``),
+    the form."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    shown = selectors.thread_page(target, query.pop("comments", ["1"])[-1])
     kind = registry.for_object(target)
     user = context.get("user")
     return {
         "target": target,
         "label": content_label(target),
-        "nodes": roots,
-        "counts": counts,
+        "nodes": shown.nodes,
+        "counts": shown.counts,
+        "page": shown.page,
+        "query": query.urlencode(),
         "form": CommentForm(),
         "is_open": kind is not None and kind.is_open(target),
         "user": user,
-        "request": context.get("request"),
+        "request": request,
         "csrf_token": context.get("csrf_token"),
         "edit_until": clock.now() - services.EDIT_WINDOW,
     }

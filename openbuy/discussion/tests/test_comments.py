@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from openbuy.discussion import selectors, services
 from openbuy.discussion.markup import render
@@ -146,9 +147,87 @@ def test_a_need_page_with_many_comments_has_constant_queries(
         parent = services.comment_post(actor=personas["resident"], target=need, body=f"c{i}")
         services.comment_post(actor=personas["frontline"], target=need, body="r", parent=parent)
     client.get(reverse("needs:detail", args=[need.pk]))
-    # need, answers, ideas, files, policy, comments, specifications written from it
-    with django_assert_num_queries(7):
+    # need, answers, ideas, files, policy, the discussion's outline and its page of comments,
+    # specifications written from it
+    with django_assert_num_queries(8):
         client.get(reverse("needs:detail", args=[need.pk]))
+
+
+@pytest.fixture
+def discussion(personas, need, clock, monkeypatch):
+    """Seven threads of a comment and two replies, three threads to a page; the second
+    thread's author is blocked and the fourth thread's first comment is hidden."""
+    monkeypatch.setattr(selectors, "THREADS_PER_PAGE", 3)
+    threads = []
+    for i in range(7):
+        clock.shift(timedelta(minutes=11))  # within the posting limits
+        first = services.comment_post(
+            actor=personas["supplier"] if i == 1 else personas["resident"],
+            target=need,
+            body=f"thread {i}",
+            stance="against" if i % 2 else "for",
+        )
+        reply = services.comment_post(
+            actor=personas["frontline"], target=need, body=f"reply {i}", parent=first
+        )
+        deeper = services.comment_post(
+            actor=personas["resident"], target=need, body=f"deeper {i}", parent=reply
+        )
+        threads.append((first, reply, deeper))
+    Comment.objects.filter(pk=threads[3][0].pk).update(status="hidden")
+    personas["supplier"].blocked_at = timezone.now()
+    personas["supplier"].save()
+    return threads
+
+
+def test_a_long_discussion_is_shown_a_page_of_whole_threads_at_a_time(need, discussion):
+    shown = selectors.thread_page(need, "2")
+    assert [n.comment for n in shown.nodes] == [t[0] for t in discussion[3:6]]
+    assert [r.comment for r in shown.nodes[0].replies] == [discussion[3][1]]
+    assert [r.comment for r in shown.nodes[0].replies[0].replies] == [discussion[3][2]]
+    # The counts are over the whole discussion, whatever page is shown: 21 comments less the
+    # hidden one and the blocked author's.
+    assert shown.counts == {"total": 19, "frontline": 7, "for": 4, "against": 1, "question": 0}
+    assert selectors.thread_page(need, "2").counts == selectors.thread(need)[1]
+    assert [n.comment for n in selectors.thread_page(need, "3").nodes] == [discussion[6][0]]
+    # Nonsense gives the first page, a page past the end the last.
+    for number, first in [("abc", 0), ("", 0), ("-4", 6), ("99", 6), ("1e9", 0)]:
+        assert selectors.thread_page(need, number).nodes[0].comment == discussion[first][0]
+
+
+def test_links_to_a_comment_open_the_page_its_thread_is_on(need, discussion):
+    url = reverse("needs:detail", args=[need.pk])
+    assert selectors.comment_url(discussion[0][2], url) == f"{url}#comment-{discussion[0][2].pk}"
+    deeper = discussion[4][2]
+    assert selectors.comment_url(deeper, url) == f"{url}?comments=2#comment-{deeper.pk}"
+    assert selectors.comment_url(deeper, f"{url}?a=b") == (
+        f"{url}?a=b&comments=2#comment-{deeper.pk}"
+    )
+
+
+def test_replying_on_a_later_page_comes_back_to_that_page(
+    client, personas, need, discussion, clock
+):
+    url = reverse("needs:detail", args=[need.pk])
+    html = client.get(url).content.decode()
+    assert "Threads 1 to 3 of 7, oldest first." in html
+    assert "thread 0" in html and "thread 3" not in html
+    assert 'href="?comments=2#discussion-heading"' in html
+    assert 'aria-label="Pages of the discussion"' in html
+    html = client.get(f"{url}?comments=3").content.decode()
+    assert "thread 6" in html and "reply 6" in html and "thread 5" not in html
+    client.force_login(personas["resident"])
+    clock.shift(timedelta(minutes=5))
+    response = client.post(
+        reverse("discussion:post", args=["needs.need", need.pk]),
+        {"body": "late reply", "parent": discussion[5][1].pk},
+    )
+    reply = Comment.objects.get(body="late reply")
+    assert response["Location"] == f"{url}?comments=2#comment-{reply.pk}"
+    assert "late reply" in client.get(response["Location"]).content.decode()
+    # The frontline worker replied to is told, with the same link.
+    note = personas["frontline"].notifications.latest("pk")
+    assert note.url == response["Location"]
 
 
 def test_comments_api(client, personas, need):
