@@ -97,7 +97,7 @@ def _skeleton(comments) -> list[tuple]:
     )
 
 
-def thread_page(target: Model, number: object = 1) -> ThreadPage:
+def thread_page(target: Model, number: int | str = 1) -> ThreadPage:
     """Page ``number`` of the discussion of ``target`` (a bad or too large number gives the
     first or the last page), and the counts over the whole discussion: two queries, however
     long the discussion."""
