@@ -183,7 +183,9 @@ def search() -> None:
     from openbuy.needs.models import Need
 
     rng = random.Random(9)
-    titles = list(Need.objects.order_by("?").values_list("title", flat=True)[:2000])
+    pks = sorted(Need.objects.values_list("pk", flat=True))
+    chosen = rng.sample(pks, min(2000, len(pks)))  # the same titles every run
+    titles = list(Need.objects.filter(pk__in=chosen).values_list("title", flat=True))
     words = sorted({w.lower() for t in titles for w in t.split() if len(w) > 3 and w.isalpha()})
     queries = [" ".join(rng.sample(words, rng.choice([1, 2, 2, 3]))) for _ in range(QUERIES)]
     found = []
