@@ -323,8 +323,11 @@ def measure_http(env: dict[str, str], seconds: int) -> list[Figure]:
     }
     figures: list[Figure] = []
     with Server(env):
-        for path in ["/bench/hello", *targets.values()]:
-            wrk(path, 2)  # warm up: imports, caches, connections
+        # Warm up: the task worker finishing its start, imports, caches, connections, and the
+        # first making of each page (a crowd waits for it: openbuy.pagecache).
+        wrk("/bench/hello", 5)
+        for path in targets.values():
+            wrk(path, 3)
         hello = wrk("/bench/hello", seconds)
         say(f"hello-world: {hello['rps']:,.0f} requests/s, p99 {hello['p99_ms']:.1f} ms")
         for name, path in targets.items():

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +44,14 @@ IGNORED = (
     'SET "last_login" = %s WHERE',
 )
 NEVER_KEPT = ("private", "no-store", "no-cache")
+# When a page is missing (after every write, all are), the first request for it makes it and the
+# others asking at the same time wait for that one rather than each making it again: a crowd
+# arriving just after a write costs one page, not one per visitor. They look every POLL_SECONDS,
+# and give up and make it themselves after WAIT_SECONDS, or at once if the first request ends
+# without keeping it. MAKING_SECONDS bounds the claim of a request that died while making it.
+POLL_SECONDS = 0.01
+WAIT_SECONDS = 3.0
+MAKING_SECONDS = 10
 
 
 def _seconds() -> int:
@@ -108,13 +117,55 @@ class AnonymousPageCache:
             return self.get_response(request)
         if kept is not None:
             return _rebuilt(kept)
-        response = self.get_response(request)
-        if _may_keep(request, response):
-            try:
-                cache.set(key, _kept(response), timeout=seconds)
-            except Exception:
-                logger.warning("page cache unavailable", exc_info=True)
+        making = f"{key}:making"
+        try:
+            first = cache.add(making, 1, timeout=MAKING_SECONDS)
+        except Exception:
+            logger.warning("page cache unavailable", exc_info=True)
+            return self.get_response(request)
+        if not first:
+            kept = _wait_for(key, making)
+            if kept is not None:
+                return _rebuilt(kept)
+        try:
+            response = self.get_response(request)
+            if _may_keep(request, response):
+                try:
+                    cache.set(key, _kept(response), timeout=seconds)
+                except Exception:
+                    logger.warning("page cache unavailable", exc_info=True)
+        finally:
+            if first:
+                _release(making)
         return response
+
+
+def _release(making: str) -> None:
+    try:
+        cache.delete(making)
+    except Exception:  # the claim expires after MAKING_SECONDS anyway
+        logger.warning("page cache unavailable", exc_info=True)
+
+
+def _pause() -> None:
+    time.sleep(POLL_SECONDS)
+
+
+def _wait_for(key: str, making: str):
+    """The page another request is making, once it is kept; None as soon as that request
+    has finished without keeping it (or after ``WAIT_SECONDS``): then make it here too."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        _pause()
+        try:
+            found = cache.get_many([key, making])
+        except Exception:
+            return None
+        if key in found:
+            return found[key]
+        if making not in found:
+            return None
+    return None
 
 
 def _may_serve(request: HttpRequest) -> bool:

@@ -153,6 +153,65 @@ def test_a_cache_that_is_down_serves_pages_without_it(client, need, monkeypatch)
     assert client.get(reverse("needs:detail", args=[need.pk])).status_code == 200
 
 
+def _crowd(monkeypatch, status: int, visitors: int = 6):
+    """``visitors`` anonymous requests for one missing page at once, the first still making it
+    while the others arrive: what each got, and how many times the page was made."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    made = []
+    entered, release = threading.Event(), threading.Event()
+    waiting = threading.Semaphore(0)
+
+    def view(request):
+        made.append(threading.get_ident())
+        if len(made) == 1:
+            entered.set()
+            assert release.wait(10)
+        return HttpResponse(f"page {len(made)}", status=status)
+
+    pause = pagecache._pause
+
+    def counted_pause():
+        waiting.release()
+        pause()
+
+    monkeypatch.setattr(pagecache, "_pause", counted_pause)
+    middleware = pagecache.AnonymousPageCache(view)
+    answers: list = []
+
+    def visit():
+        answers.append(middleware(RequestFactory().get("/needs/")))
+
+    first = threading.Thread(target=visit)
+    first.start()
+    assert entered.wait(10)
+    others = [threading.Thread(target=visit) for _ in range(visitors - 1)]
+    for thread in others:
+        thread.start()
+    for _ in others:  # every other visitor is waiting for the first
+        assert waiting.acquire(timeout=10)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+        assert not thread.is_alive()
+    return answers, made
+
+
+def test_a_crowd_asking_for_a_missing_page_makes_it_once(monkeypatch):
+    answers, made = _crowd(monkeypatch, 200)
+    assert len(made) == 1
+    assert [a.content for a in answers] == [b"page 1"] * 6
+    assert not [key for key in cache._cache if key.endswith(":making")]  # the claim is gone
+
+
+def test_a_page_that_cannot_be_kept_does_not_keep_the_crowd_waiting(monkeypatch):
+    # Waiting would only end after WAIT_SECONDS if the others waited for a page never kept.
+    monkeypatch.setattr(pagecache, "WAIT_SECONDS", 600)
+    answers, made = _crowd(monkeypatch, 404)
+    assert len(made) == 6 and sorted(a.status_code for a in answers) == [404] * 6
+
+
 def _kept_pages() -> int:
     """How many unexpired pages the (local memory) test cache holds."""
     now = time.time()
