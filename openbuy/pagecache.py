@@ -14,8 +14,9 @@ has already left behind.
 What is never kept: anything for a visitor with a session or an API token, htmx fragments,
 anything but a complete 200 answer, an answer that sets a cookie or says ``private`` /
 ``no-store``, and a page that used the CSRF token (it holds a secret of that visitor's).
-Kept pages expire after ``PAGE_CACHE_SECONDS`` at most, which bounds how late a label worked
-out from the clock (“closes in 2 hours”) can be.
+Kept pages are made again after ``PAGE_CACHE_SECONDS`` (shown for up to ``LATE_SECONDS`` more
+only while that is under way), which bounds how late a label worked out from the clock (“closes
+in 2 hours”) can be.
 
 It is on only where the cache is shared by every process (Redis): with a per-process cache a
 write in one process could not reach the pages kept by another.
@@ -52,6 +53,10 @@ NEVER_KEPT = ("private", "no-store", "no-cache")
 POLL_SECONDS = 0.01
 WAIT_SECONDS = 3.0
 MAKING_SECONDS = 10
+# A page past its PAGE_CACHE_SECONDS is still right if nothing was written since (its version is
+# current); only labels worked out from the clock may have moved on. For up to LATE_SECONDS more,
+# while one request makes it again, the others are shown it rather than waiting.
+LATE_SECONDS = 10
 
 
 def _seconds() -> int:
@@ -115,7 +120,7 @@ class AnonymousPageCache:
         except Exception:  # the cache is down: serve without it
             logger.warning("page cache unavailable", exc_info=True)
             return self.get_response(request)
-        if kept is not None:
+        if kept is not None and _fresh(kept):
             return _rebuilt(kept)
         making = f"{key}:making"
         try:
@@ -124,6 +129,8 @@ class AnonymousPageCache:
             logger.warning("page cache unavailable", exc_info=True)
             return self.get_response(request)
         if not first:
+            if kept is not None:  # past its time, but nothing was written since: the others
+                return _rebuilt(kept)  # see it while one request makes it again
             kept = _wait_for(key, making)
             if kept is not None:
                 return _rebuilt(kept)
@@ -131,7 +138,7 @@ class AnonymousPageCache:
             response = self.get_response(request)
             if _may_keep(request, response):
                 try:
-                    cache.set(key, _kept(response), timeout=seconds)
+                    cache.set(key, _kept(response, seconds), timeout=seconds + LATE_SECONDS)
                 except Exception:
                     logger.warning("page cache unavailable", exc_info=True)
         finally:
@@ -202,12 +209,19 @@ def _key(request: HttpRequest, number: int) -> str:
     return f"pagecache:{number}:{hashlib.sha256(asked.encode()).hexdigest()}"
 
 
-def _kept(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
-    return response.status_code, list(response.items()), response.content
+Kept = tuple[int, list[tuple[str, str]], bytes, float]
 
 
-def _rebuilt(kept: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
-    status, headers, content = kept
+def _kept(response: HttpResponse, seconds: int) -> Kept:
+    return response.status_code, list(response.items()), response.content, time.time() + seconds
+
+
+def _fresh(kept: Kept) -> bool:
+    return len(kept) == 4 and kept[3] > time.time()
+
+
+def _rebuilt(kept: Kept) -> HttpResponse:
+    status, headers, content = kept[:3]
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value

@@ -10,6 +10,7 @@ import time
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import RequestFactory
 from django.urls import reverse
 
 from openbuy import pagecache
@@ -130,12 +131,40 @@ def test_only_complete_successful_answers_are_kept(client):
     assert _kept_pages() == 0
 
 
-def test_kept_pages_expire(client, need, clock):
+def test_kept_pages_are_made_again_after_their_time(
+    client, need, clock, django_assert_num_queries, django_assert_max_num_queries
+):
     url = reverse("needs:detail", args=[need.pk])
     client.get(url)
     assert _kept_pages() == 1
     clock.shift(31)
+    with django_assert_max_num_queries(50) as made:
+        client.get(url)
+    assert len(made.captured_queries) > 0  # made again, not served
+    with django_assert_num_queries(0):
+        client.get(url)
+    clock.shift(31 + pagecache.LATE_SECONDS)
     assert _kept_pages() == 0
+
+
+def test_while_a_page_past_its_time_is_made_again_the_others_see_it(
+    client, need, clock, django_assert_num_queries
+):
+    url = reverse("needs:detail", args=[need.pk])
+    before = client.get(url).content
+    Need.objects.filter(pk=need.pk).update(title="Renamed")  # a write: a new version…
+    client.get(url)  # …whose page is kept
+    clock.shift(31)
+    # Another request is making it again: this one is shown the page of the same version.
+    key = pagecache._key(RequestFactory().get(url), pagecache.version())
+    assert cache.add(f"{key}:making", 1)
+    with django_assert_num_queries(0):
+        late = client.get(url).content.decode()
+    assert "Renamed" in late and late.encode() != before
+    # Past LATE_SECONDS it is gone: this one waits for the page being made, then makes it.
+    clock.shift(pagecache.LATE_SECONDS)
+    cache.delete(f"{key}:making")
+    assert "Renamed" in client.get(url).content.decode()
 
 
 def test_off_without_a_shared_cache(settings, client, need):
@@ -157,7 +186,6 @@ def _crowd(monkeypatch, status: int, visitors: int = 6):
     """``visitors`` anonymous requests for one missing page at once, the first still making it
     while the others arrive: what each got, and how many times the page was made."""
     from django.http import HttpResponse
-    from django.test import RequestFactory
 
     made = []
     entered, release = threading.Event(), threading.Event()
