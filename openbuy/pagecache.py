@@ -1,14 +1,15 @@
 """Whole pages kept for anonymous visitors, and thrown away by any write (ADR 022).
 
 Most requests are anonymous reads of pages that change only when someone writes. So a page
-answered to a visitor with no session is kept in the shared cache, under the address and a
-**version**, and served from there to the next anonymous visitor until that version moves on.
+answered to a visitor with no session is kept in the shared cache, under its address, with the
+**version** it was made under, and served from there to the next anonymous visitor while that is
+still the version (one round trip reads both).
 
 Correctness does not depend on anyone remembering to invalidate: every connection Django opens
 watches its own statements (:func:`watch`), and when a transaction that wrote anything commits,
 the version goes up, for every page at once. Only the writes listed in :data:`IGNORED` do not
 count (sessions, the task queue: no page shows them). The version is read before the page is
-made, so a page made from data older than a write can only be stored under a version that write
+made, so a page made from data older than a write can only be stored with a version that write
 has already left behind.
 
 What is never kept: anything for a visitor with a session or an API token, htmx fragments,
@@ -66,10 +67,16 @@ def _seconds() -> int:
 # -- the version ----------------------------------------------------------------------------
 
 
+def _first_version() -> int:
+    """Where a lost version starts again: the time in microseconds, past any version a kept page
+    can have been made under (that would take more writes than microseconds went by)."""
+    return time.time_ns() // 1000
+
+
 def version() -> int:
     found = cache.get(VERSION_KEY)
     if found is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
+        cache.add(VERSION_KEY, _first_version(), timeout=None)
         found = cache.get(VERSION_KEY, 1)
     return int(found)
 
@@ -78,8 +85,8 @@ def invalidate() -> None:
     """Every kept page is out of date: the next request for each makes it anew."""
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or the cache was emptied): start one past any kept
-        cache.add(VERSION_KEY, 2, timeout=None)
+    except ValueError:  # no version yet, or Redis lost it (emptied, or evicted under memory
+        cache.add(VERSION_KEY, _first_version(), timeout=None)  # pressure) while pages stayed
 
 
 def watch(execute, sql, params, many, context):
@@ -115,14 +122,14 @@ class AnonymousPageCache:
         if not seconds or not _may_serve(request):
             return self.get_response(request)
         try:
-            key = _key(request, version())  # before anything reads the database
-            kept = cache.get(key)
+            key = _key(request)
+            number, kept = _lookup(key)  # before anything reads the database
         except Exception:  # the cache is down: serve without it
             logger.warning("page cache unavailable", exc_info=True)
             return self.get_response(request)
         if kept is not None and _fresh(kept):
             return _rebuilt(kept)
-        making = f"{key}:making"
+        making = f"{key}:{number}:making"
         try:
             first = cache.add(making, 1, timeout=MAKING_SECONDS)
         except Exception:
@@ -131,14 +138,14 @@ class AnonymousPageCache:
         if not first:
             if kept is not None:  # past its time, but nothing was written since: the others
                 return _rebuilt(kept)  # see it while one request makes it again
-            kept = _wait_for(key, making)
+            kept = _wait_for(key, making, number)
             if kept is not None:
                 return _rebuilt(kept)
         try:
             response = self.get_response(request)
             if _may_keep(request, response):
                 try:
-                    cache.set(key, _kept(response, seconds), timeout=seconds + LATE_SECONDS)
+                    cache.set(key, _kept(response, seconds, number), timeout=seconds + LATE_SECONDS)
                 except Exception:
                     logger.warning("page cache unavailable", exc_info=True)
         finally:
@@ -158,7 +165,20 @@ def _pause() -> None:
     time.sleep(POLL_SECONDS)
 
 
-def _wait_for(key: str, making: str):
+def _lookup(key: str) -> tuple[int, Kept | None]:
+    """The current version, and the page kept under ``key`` if it was made under that version:
+    one round trip to the cache."""
+    found = cache.get_many([VERSION_KEY, key])
+    number = found.get(VERSION_KEY)
+    if number is None:
+        number = version()
+    kept = found.get(key)
+    if kept is None or len(kept) != 5 or kept[0] != number:
+        return int(number), None
+    return int(number), kept
+
+
+def _wait_for(key: str, making: str, number: int) -> Kept | None:
     """The page another request is making, once it is kept; None as soon as that request
     has finished without keeping it (or after ``WAIT_SECONDS``): then make it here too."""
     deadline = time.monotonic() + WAIT_SECONDS
@@ -168,8 +188,9 @@ def _wait_for(key: str, making: str):
             found = cache.get_many([key, making])
         except Exception:
             return None
-        if key in found:
-            return found[key]
+        kept = found.get(key)
+        if kept is not None and len(kept) == 5 and kept[0] == number:
+            return kept
         if making not in found:
             return None
     return None
@@ -197,7 +218,7 @@ def _may_keep(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def _key(request: HttpRequest, number: int) -> str:
+def _key(request: HttpRequest) -> str:
     asked = "\n".join(
         [
             request.scheme or "",
@@ -206,22 +227,29 @@ def _key(request: HttpRequest, number: int) -> str:
             request.headers.get("Accept", ""),
         ]
     )
-    return f"pagecache:{number}:{hashlib.sha256(asked.encode()).hexdigest()}"
+    return f"pagecache:{hashlib.sha256(asked.encode()).hexdigest()}"
 
 
-Kept = tuple[int, list[tuple[str, str]], bytes, float]
+# (version made under, status, headers, content, fresh until)
+Kept = tuple[int, int, list[tuple[str, str]], bytes, float]
 
 
-def _kept(response: HttpResponse, seconds: int) -> Kept:
-    return response.status_code, list(response.items()), response.content, time.time() + seconds
+def _kept(response: HttpResponse, seconds: int, number: int) -> Kept:
+    return (
+        number,
+        response.status_code,
+        list(response.items()),
+        response.content,
+        time.time() + seconds,
+    )
 
 
 def _fresh(kept: Kept) -> bool:
-    return len(kept) == 4 and kept[3] > time.time()
+    return kept[4] > time.time()
 
 
 def _rebuilt(kept: Kept) -> HttpResponse:
-    status, headers, content = kept[:3]
+    status, headers, content = kept[1:4]
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value

@@ -209,9 +209,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("OPENBUY_REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "openbuy.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis and written through to the database: fast, and nobody is signed
     # out when Redis restarts or its memory fills.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -156,14 +156,14 @@ def test_while_a_page_past_its_time_is_made_again_the_others_see_it(
     client.get(url)  # …whose page is kept
     clock.shift(31)
     # Another request is making it again: this one is shown the page of the same version.
-    key = pagecache._key(RequestFactory().get(url), pagecache.version())
-    assert cache.add(f"{key}:making", 1)
+    making = f"{pagecache._key(RequestFactory().get(url))}:{pagecache.version()}:making"
+    assert cache.add(making, 1)
     with django_assert_num_queries(0):
         late = client.get(url).content.decode()
     assert "Renamed" in late and late.encode() != before
     # Past LATE_SECONDS it is gone: this one waits for the page being made, then makes it.
     clock.shift(pagecache.LATE_SECONDS)
-    cache.delete(f"{key}:making")
+    cache.delete(making)
     assert "Renamed" in client.get(url).content.decode()
 
 
