@@ -249,15 +249,19 @@ def need_support(*, actor: User, need: Need) -> bool:
     _require(actor, "needs.support_need", need)
     moderation.ensure_can_post(actor)
     with transaction.atomic():
-        current = Need.objects.select_for_update().get(pk=need.pk)
+        # Its author comes in the same query (is it withheld?); only the need's row is locked.
+        current = (
+            Need.objects.select_for_update(of=("self",)).select_related("author").get(pk=need.pk)
+        )
         moderation.ensure_reachable(actor, current)
         if not current.is_open:
             raise ValidationError("This need has been answered and no longer takes supports.")
-        _check_budget(actor, current)
+        policy = policy_for(current.organisation_id)
+        _check_budget(actor, current, policy)
         frontline = is_frontline_of(actor, current.organisation_id)
         if not _add_support(current, Support, actor, frontline):
             return False
-        _check_threshold(current)
+        _check_threshold(current, policy)
         audit.record(
             actor=actor,
             action="need.supported",
@@ -320,10 +324,10 @@ def needs_policy_update(
     return policy
 
 
-def _check_budget(actor: User, need: Need) -> None:
+def _check_budget(actor: User, need: Need, policy: NeedsPolicy) -> None:
     if need.organisation_id is None:
         return
-    budget = policy_for(need.organisation_id).vote_budget
+    budget = policy.vote_budget
     if budget is None:
         return
     active = (
@@ -378,10 +382,9 @@ def need_unsupport(*, actor: User, need: Need) -> bool:
     return True
 
 
-def _check_threshold(need: Need) -> None:
+def _check_threshold(need: Need, policy: NeedsPolicy) -> None:
     if need.threshold_reached_at is not None or need.answered_at is not None:
         return
-    policy = policy_for(need.organisation_id)
     if need.support_count < policy.support_threshold:
         return
     now = clock.now()
