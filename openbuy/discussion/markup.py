@@ -31,7 +31,12 @@ CLASSES = {
 
 def render(source: str, *, trusted_links: bool) -> str:
     """Render a comment. Links from accounts not yet trusted carry rel="nofollow ugc"."""
-    html = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
+    converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    # HTML typed into a comment is shown as typed, not passed on for nh3 to strip: an unclosed
+    # <style> or <script> would otherwise take everything written after it with it.
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    html = converter.convert(source)
     # Headings inside a comment would break the page's outline: demote them all to h3/h4.
     for level in ("h1", "h2"):
         html = html.replace(f"<{level}>", "<h3>").replace(f"</{level}>", "</h3>")

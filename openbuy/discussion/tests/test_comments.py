@@ -35,8 +35,16 @@ def test_markdown_is_rendered_and_sanitised():
         trusted_links=True,
     )
     assert "<strong>bold</strong>" in html
-    assert "javascript:" not in html and "<script" not in html and "onerror" not in html
+    assert "javascript:" not in html and "<script" not in html and "<img" not in html
+    # HTML typed in is shown as typed, harmlessly.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x" in html
     assert "<h1" not in html and '<h3 class="govuk-heading-s">Heading</h3>' in html
+
+
+def test_an_unclosed_tag_loses_nothing_written_after_it():
+    html = render("Cheaper <style> than the last one\n\nSecond paragraph", trusted_links=True)
+    assert "Cheaper &lt;style&gt; than the last one" in html and "Second paragraph" in html
+    assert "<style" not in html
 
 
 def test_links_from_new_accounts_are_nofollow(personas, need, clock):
