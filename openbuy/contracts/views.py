@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -80,6 +81,10 @@ def sign(request, award_pk: int):
     )
     if not can(request.user, "processes.run", award.process):
         raise Http404  # the same answer whether or not an unpublished award exists
+    signed = Contract.objects.filter(award=award).first()
+    if signed is not None:  # signed already (perhaps by a colleague): show it, not a form
+        messages.info(request, "The contract for this award is already signed.")
+        return redirect("contracts:detail", pk=signed.pk)
     form = f.SignForm(_posted(request), initial={"title": award.process.title})
     made = attempt(
         request,

@@ -677,3 +677,15 @@ def test_accepting_after_a_rejection_keeps_why_it_was_first_not_accepted(
     services.milestone_decide(actor=buyer, milestone=milestone, accept=True, note="Ramp fitted.")
     milestone.refresh_from_db()
     assert milestone.note == "Earlier not accepted: No ramp yet. — Accepted: Ramp fitted."
+
+
+def test_the_signing_page_of_an_award_already_signed_shows_the_contract(client, personas, contract):
+    client.force_login(personas["org_admin"])  # not the officer who signed it
+    path = f"/contracts/sign/{contract.award_id}/"
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"] == f"/contracts/{contract.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "The contract for this award is already signed." in page
+    before = snapshot()
+    client.post(path, {"title": "Again", "starts_on": "2027-01-04", "ends_on": "2027-12-31"})
+    assert snapshot() == before and Contract.objects.count() == 1

@@ -159,7 +159,7 @@ contracts:milestone_add                 signin      403         403         200 
 contracts:milestone_decide              signin      403         403         200         200         403         403         403         403         403
 contracts:outcome_add                   signin      403         403         200         200         403         403         403         403         403
 contracts:outcome_record                signin      403         403         404         404         403         403         403         403         403
-contracts:sign                          signin      404         404         200         200         404         404         404         404         404
+contracts:sign                          signin      404         404         302         302         404         404         404         404         404
 contracts:terminate                     signin      403         403         200         200         403         403         403         403         403
 
 # discussion
