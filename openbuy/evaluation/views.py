@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -249,6 +250,8 @@ def results(request, pk: int):
     if phase is None:
         raise Http404
     if not selectors.may_see_some_scores(request.user, process, phase):
+        if not request.user.is_authenticated:  # perhaps a panel member not yet signed in
+            return redirect_to_login(request.get_full_path())
         raise PermissionDenied
     return render(
         request,

@@ -144,4 +144,5 @@ def test_before_any_award_outsiders_read_no_lot(personas, in_lots, client):
     process, _ = in_lots
     with pytest.raises(PermissionDenied):
         selectors.results(None, process.phase)
-    assert client.get(f"/processes/{process.pk}/evaluation/results/").status_code == 403
+    url = f"/processes/{process.pk}/evaluation/results/"
+    assert client.get(url)["Location"] == f"/account/login/?next={url}"  # anonymous: sign in

@@ -185,7 +185,7 @@ evaluation:moderate                     signin      403         403         200 
 evaluation:panel                        signin      403         200         200         200         403         200         403         403         403
 evaluation:prizes                       signin      403         403         200         200         403         403         403         403         403
 evaluation:rate                         signin      403         403         403         403         403         403         200         403         403
-evaluation:results                      403         403         200         200         200         403         200         403         403         403
+evaluation:results                      signin      403         200         200         200         403         200         403         403         403
 evaluation:unblind                      signin      403         403         200         200         403         403         403         403         403
 
 # insights
