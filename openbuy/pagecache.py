@@ -172,10 +172,13 @@ def _lookup(key: str) -> tuple[int, Kept | None]:
     number = found.get(VERSION_KEY)
     if number is None:
         number = version()
-    kept = found.get(key)
-    if kept is None or len(kept) != 5 or kept[0] != number:
-        return int(number), None
-    return int(number), kept
+    return int(number), _of_version(found.get(key), number)
+
+
+def _of_version(kept, number: int) -> Kept | None:
+    """``kept`` if it is a page made under version ``number`` (older pages, and pages kept in
+    an earlier format, are not)."""
+    return kept if kept is not None and len(kept) == 5 and kept[0] == number else None
 
 
 def _wait_for(key: str, making: str, number: int) -> Kept | None:
@@ -188,8 +191,8 @@ def _wait_for(key: str, making: str, number: int) -> Kept | None:
             found = cache.get_many([key, making])
         except Exception:
             return None
-        kept = found.get(key)
-        if kept is not None and len(kept) == 5 and kept[0] == number:
+        kept = _of_version(found.get(key), number)
+        if kept is not None:
             return kept
         if making not in found:
             return None

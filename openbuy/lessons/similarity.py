@@ -56,9 +56,8 @@ FEEDBACK_DOCS = 2
 FEEDBACK_WEIGHT = 0.5
 # In a register of 100 lessons or more, character n-grams found in more than this share of the
 # lessons are dropped (see ``TfidfEngine.build``). Measured with the labelled set's drafts and
-# lessons among the 19,209 lessons of the large generated dataset (bench/): precision@3 0.392 and
-# recall@5 0.340 at 0.5, 0.422/0.369 at 0.3, 0.441/0.379 at 0.25, 0.412/0.350 at 0.2; and a query
-# reads 35% fewer postings at 0.25 than at 0.5.
+# lessons among the 19,209 lessons of the large generated dataset (bench/): precision@3 0.382 and
+# recall@5 0.338 at 0.5, 0.412 and 0.385 at 0.25; and a query reads 35% fewer postings.
 CHAR_MAX_DF = 0.25
 # Share of the semantic score in the "semantic" (combined) engine.
 SEMANTIC_WEIGHT = 0.5
@@ -247,7 +246,7 @@ class Index:
     rather than in a request; queries stay fast either way (about 1-2 ms over 20,000 lessons).
     """
 
-    _FORMAT = 5
+    _FORMAT = 6
 
     def __init__(self, engine: Engine, docs: Iterable[Doc]) -> None:
         self.engine = engine
@@ -385,7 +384,6 @@ _CHAR_ANALYSIS: Mapping[str, Any] = {
 class _Matrices:
     vectorizer: TfidfVectorizer  # analysis, vocabulary and idf
     by_term: sparse.csr_matrix  # terms x docs: a query touches only the rows of its own terms
-    by_doc: sparse.csr_matrix  # docs x terms: each lesson's own vector, for feedback
     # A query's terms that no lesson vector has still count towards the query's length, so that a
     # long draft sharing one rare word with a lesson does not look like a close match: terms found
     # in no lesson at the idf of a term in no lesson, terms dropped as too common at their own.
@@ -449,23 +447,13 @@ class TfidfEngine(Engine):
             result += (1 - self.word_weight) * _cosines(state.chars, text, state.size)
         return result
 
-    def doc_scores(self, state: _TfidfState, position: int, doc: Doc) -> np.ndarray:
-        """The cosine of the lesson's own stored vector (its fields weighted, as it was indexed)
-        with every lesson's: no text analysed again."""
-        return self.feedback_scores(state, [position], [1.0], (), own=True)
-
     def feedback_scores(
-        self,
-        state: _TfidfState,
-        positions: list[int],
-        weights: list[float],
-        docs: tuple[Doc, ...],
-        *,
-        own: bool = False,
+        self, state: _TfidfState, positions: list[int], weights: list[float], docs: tuple[Doc, ...]
     ) -> np.ndarray:
-        """One sparse product for all the feedback docs: their stored vectors, weighted and
-        summed, against every lesson; then each one's likeness to itself taken out again
-        (unless ``own``)."""
+        """One sparse product for all the feedback docs: their texts' vectors, weighted and
+        summed, against every lesson; then each one's likeness to itself taken out again. (Not
+        the stored lesson vectors: keeping a second copy of them would double the index's
+        memory in every process, 70 MB for 20,000 lessons.)"""
         result = np.zeros(state.size, dtype=np.float64)
         for share, matrices in (
             (self.word_weight, state.words),
@@ -473,13 +461,16 @@ class TfidfEngine(Engine):
         ):
             if matrices is None or share == 0:
                 continue
-            rows = matrices.by_doc[positions]
-            combined = rows.T @ np.asarray(weights, dtype=np.float32)  # over terms
+            combined = np.zeros(matrices.by_term.shape[0], dtype=np.float32)  # over terms
+            for position, weight in zip(positions, weights, strict=True):
+                columns, values = _query_vector(matrices, docs[position].text)
+                np.add.at(combined, columns, weight * values)
+                if columns.size:  # its likeness to itself is taken out again
+                    stored = matrices.by_term[columns, np.full(columns.size, position)]
+                    itself = float(np.asarray(stored).ravel() @ values)
+                    result[position] -= share * weight * itself
             columns = np.flatnonzero(combined)
             result += share * _products(matrices.by_term, columns, combined[columns])
-            if not own:
-                itself = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
-                result[positions] -= share * np.asarray(weights) * itself
         return result
 
     def _matrices(
@@ -523,7 +514,6 @@ class TfidfEngine(Engine):
         return _Matrices(
             vectorizer=vectorizer,
             by_term=by_doc.T.tocsr(),
-            by_doc=by_doc.tocsr(),
             unseen_idf=float(np.log(1 + n) + 1),
             common_idf={
                 t: float(all_idf[i]) for t, i in counter.vocabulary_.items() if not keep[i]
@@ -535,6 +525,12 @@ def _cosines(matrices: _Matrices | None, text: str, size: int) -> np.ndarray:
     """Cosine of the text's sublinear tf-idf vector with every lesson vector."""
     if matrices is None:
         return np.zeros(size, dtype=np.float32)
+    columns, weights = _query_vector(matrices, text)
+    return _products(matrices.by_term, columns, weights)
+
+
+def _query_vector(matrices: _Matrices, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The text's unit-length sublinear tf-idf vector: its terms' columns and their weights."""
     vectorizer = matrices.vectorizer
     vocabulary, idf = vectorizer.vocabulary_, vectorizer.idf_
     columns, values, outside = [], [], 0.0
@@ -546,11 +542,10 @@ def _cosines(matrices: _Matrices | None, text: str, size: int) -> np.ndarray:
         else:
             columns.append(column)
             values.append(tf * idf[column])
-    if not columns:
-        return np.zeros(size, dtype=np.float32)
     weights = np.asarray(values, dtype=np.float32)
-    weights /= math.sqrt(float(weights @ weights) + outside)
-    return _products(matrices.by_term, np.asarray(columns), weights)
+    if columns:
+        weights /= math.sqrt(float(weights @ weights) + outside)
+    return np.asarray(columns, dtype=np.int64), weights
 
 
 def _products(by_term: sparse.csr_matrix, columns: np.ndarray, weights: np.ndarray) -> np.ndarray:
