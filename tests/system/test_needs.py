@@ -4,6 +4,8 @@ answered in public. axe runs on every page visited."""
 import pytest
 
 from openbuy.demo.personas import create_personas
+from openbuy.discussion import selectors as discussion_selectors
+from openbuy.discussion import services as discussion_services
 from openbuy.needs import services
 from openbuy.needs.areas import load_cpv_divisions
 from openbuy.needs.models import Area, Need, NeedsPolicy
@@ -152,6 +154,40 @@ def test_discussing_a_need(browser, live_server, personas):
     rosa.page.wait_for_load_state()
     rosa.check()
     assert "Thank you for confirming." in rosa.page.content()
+    rosa.page.context.close()
+
+
+def test_a_long_discussion_is_read_and_answered_a_page_at_a_time(
+    browser, live_server, personas, bulk_posting, monkeypatch
+):
+    """Seven threads, three to a page: the pages' links are axed like the rest, and a reply
+    written on the last page brings its writer back to that page, where it shows."""
+    monkeypatch.setattr(discussion_selectors, "THREADS_PER_PAGE", 3)
+    need = Need.objects.get()
+    for i in range(7):
+        discussion_services.comment_post(
+            actor=personas["frontline"], target=need, body=f"Thread number {i}"
+        )
+    rosa = new_steps(browser, live_server)
+    rosa.sign_in("rosa@example.org", PASSWORD)
+    rosa.visit(f"/needs/{need.pk}/")
+    pages = rosa.page.get_by_role("navigation", name="Pages of the discussion")
+    assert "Threads 1 to 3 of 7, oldest first." in rosa.page.content()
+    pages.get_by_role("link", name="Page 3").click()
+    rosa.page.wait_for_load_state()
+    rosa.check()
+    assert rosa.page.url.endswith("?comments=3#discussion-heading")
+    discussion = rosa.page.locator(".openbuy-discussion")
+    assert "Thread number 6" in discussion.inner_text()
+    assert "Thread number 5" not in discussion.inner_text()
+    rosa.page.get_by_text("Reply", exact=False).first.click()
+    rosa.page.fill("textarea[name=body] >> nth=0", "Still broken this morning.")
+    rosa.page.get_by_role("button", name="Publish reply").click()
+    rosa.page.wait_for_load_state()
+    rosa.check()
+    assert "comments=3" in rosa.page.url
+    assert "Still broken this morning." in discussion.inner_text()
+    assert "Thread number 0" not in discussion.inner_text()
     rosa.page.context.close()
 
 
