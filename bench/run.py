@@ -8,7 +8,8 @@
    sessions, a task worker beside it), loaded by ``wrk`` on loopback with 32 connections. Each
    page's requests per second are compared with a hello-world page of the same server, through
    the same middleware, measured just before it; then signed-in support toggles, after which
-   every need's stored counts must equal its supports.
+   every need's stored counts must equal its supports (beside them, for scale, the same people's
+   posts to a page that checks who they are and writes nothing).
 4. In process: full-text search, lesson similarity, and the OCDS record package (time against
    ``ocdskit compile`` over the same releases, and peak memory).
 
@@ -361,6 +362,12 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
         people = Path(listing.name)
     try:
         inprocess(env, "supporters", str(people))
+        # The ceiling first: the same people's posts to a page that checks who they are and
+        # writes nothing (bench/urls.py).
+        ceiling = wrk(
+            "/", seconds, "support.lua", BENCH_SUPPORTERS=str(people), BENCH_SIGNED_IN_ONLY="1"
+        )
+        say(f"signed-in posts that write nothing: {ceiling['rps']:,.0f} requests/s")
         mark = inprocess(env, "audit-mark")["mark"]
         loaded = wrk("/", seconds, "support.lua", BENCH_SUPPORTERS=str(people))
     finally:
@@ -369,6 +376,9 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
     rate = after["toggles"] / loaded["seconds"]
     failed = loaded["errors"] + loaded["bad_status"]
     say(f"support toggles: {rate:,.0f}/s ({loaded['rps']:,.0f} requests/s), {failed} failed")
+    ceiling_note = f"signed-in posts that write nothing: {ceiling['rps']:,.0f}/s on this server"
+    if ceiling["errors"] + ceiling["bad_status"]:
+        ceiling_note += f" ({ceiling['errors'] + ceiling['bad_status']} failed)"
     wrong = after["wrong_counts"]
     return [
         Figure(
@@ -378,7 +388,8 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
             SUPPORT_TOGGLES_PER_SECOND,
             True,
             f"{after['toggles']:,} supports given or withdrawn in {loaded['seconds']:.1f} s by "
-            f"{CONNECTIONS} connections; p99 {loaded['p99_ms']:.1f} ms; {failed} failed requests",
+            f"{CONNECTIONS} connections; p99 {loaded['p99_ms']:.1f} ms; {failed} failed requests; "
+            + ceiling_note,
         ),
         Figure(
             "needs whose stored counts differ from their supports",

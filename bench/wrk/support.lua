@@ -3,6 +3,8 @@
 -- fragment, not a redirect). The people, their sessions and their needs come from a file the
 -- bench writes (BENCH_SUPPORTERS: one "session csrf need" line each); they are taken in turn,
 -- and each person's own next request alternates between supporting and withdrawing.
+-- With BENCH_SIGNED_IN_ONLY=1 the same requests go to /bench/signed-in, which checks the session
+-- and the CSRF token and writes nothing: the ceiling for the toggles on this server.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local people = {}
@@ -11,6 +13,7 @@ for line in io.lines(os.getenv("BENCH_SUPPORTERS")) do
   people[#people + 1] = {session = session, csrf = csrf, need = need, supported = false}
 end
 local turn = 0
+local signed_in_only = os.getenv("BENCH_SIGNED_IN_ONLY") == "1"
 
 request = function()
   turn = turn % #people + 1
@@ -24,5 +27,9 @@ request = function()
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Referer"] = "http://127.0.0.1/needs/" .. person.need .. "/",
   }
-  return wrk.format("POST", "/needs/" .. person.need .. "/support/", headers, "action=" .. action)
+  local path = "/needs/" .. person.need .. "/support/"
+  if signed_in_only then
+    path = "/bench/signed-in"
+  end
+  return wrk.format("POST", path, headers, "action=" .. action)
 end

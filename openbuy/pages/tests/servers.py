@@ -64,9 +64,8 @@ class Server:
                     "serve",
                     "--bind",
                     f"127.0.0.1:{self.port}",
+                    # as deployed: two processes, one request at a time each (ADR 009)
                     "--workers",
-                    "2",
-                    "--threads",
                     "2",
                 ],
                 env=self.env,

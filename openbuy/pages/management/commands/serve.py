@@ -8,8 +8,10 @@ from openbuy.env import Env
 
 class Command(BaseCommand):
     help = (
-        "Serve openbuy with gunicorn, a production-grade WSGI server. Static files are served "
-        "by whitenoise; put a TLS-terminating proxy in front in production."
+        "Serve openbuy with gunicorn, a production-grade WSGI server: WORKERS processes, each "
+        "answering one request at a time (gunicorn's sync worker) unless --threads is more than "
+        "1. Static files are served by whitenoise; put a TLS-terminating, buffering proxy in "
+        "front in production (docs/operations.md)."
     )
     requires_system_checks = []
 
@@ -17,7 +19,12 @@ class Command(BaseCommand):
         env = Env()
         parser.add_argument("--bind", default=env.str("OPENBUY_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=env.int("OPENBUY_WORKERS", 2, minimum=1))
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=env.int("OPENBUY_THREADS", 1, minimum=1),
+            help="threads per worker (default 1: see docs/adr/009-production-server.md)",
+        )
         parser.add_argument("--timeout", type=int, default=60)
 
     def handle(self, *args, bind: str, workers: int, threads: int, timeout: int, **options):
@@ -30,6 +37,7 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(workers),
+            # One thread: gunicorn's sync worker. More: its threaded worker (gthread).
             "--threads",
             str(threads),
             "--timeout",
