@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Mod
 
 from openbuy import clock
+from openbuy.accounts.models import User
 from openbuy.discussion.models import Visibility
 from openbuy.needs.models import Idea, IdeaSupport, Need, NeedAnswer, Support
 
@@ -61,13 +62,19 @@ class NeedFilters:
     seed: int = 1
 
 
+def _blocked() -> QuerySet[User]:
+    # Leaving out the few blocked accounts' rows (NOT IN) instead of joining every row's author
+    # lets the lists' counts and sorts read an index alone (need_listed, user_blocked).
+    return User.objects.filter(blocked_at__isnull=False)
+
+
 def visible_needs() -> QuerySet[Need]:
     """Needs anyone may see: not held or hidden by moderation, not by a blocked account."""
-    return Need.objects.filter(visibility=Visibility.VISIBLE, author__blocked_at__isnull=True)
+    return Need.objects.filter(visibility=Visibility.VISIBLE).exclude(author__in=_blocked())
 
 
 def visible_ideas() -> QuerySet[Idea]:
-    return Idea.objects.filter(visibility=Visibility.VISIBLE, proposer__blocked_at__isnull=True)
+    return Idea.objects.filter(visibility=Visibility.VISIBLE).exclude(proposer__in=_blocked())
 
 
 def need_list(filters: NeedFilters, *, user=None) -> QuerySet[Need]:

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +25,7 @@ from openbuy.needs.forms import (
     RoundForm,
 )
 from openbuy.needs.models import Area, Attachment, Idea, Need, RankingRound
+from openbuy.paginator import KeysFirstPaginator
 from openbuy.ui.forms import apply_errors
 
 PAGE_SIZE = 20
@@ -64,7 +64,7 @@ def need_list(request):
         place=data.get("place") or "",
         seed=_seed(request),
     )
-    page = Paginator(selectors.need_list(filters, user=request.user), PAGE_SIZE).get_page(
+    page = KeysFirstPaginator(selectors.need_list(filters, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -278,7 +278,7 @@ def idea_list(request):
         place=request.GET.get("place", "")[:200],
         seed=_seed(request),
     )
-    page = Paginator(selectors.idea_list(filters, user=request.user), PAGE_SIZE).get_page(
+    page = KeysFirstPaginator(selectors.idea_list(filters, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
