@@ -132,6 +132,17 @@ def need_detail(pk: int, *, user=None) -> Need:
     return qs.get(pk=pk)
 
 
+def need_support_box(pk: int, *, user) -> Need:
+    """What the support box shows after a click (needs/_support.html): the counts, whether the
+    need still takes supports, its buyer's name, and whether this person supports it."""
+    return (
+        Need.objects.select_related("organisation")
+        .only("pk", "status", "support_count", "frontline_support_count", "organisation__name")
+        .annotate(supported=Exists(Support.objects.filter(need=OuterRef("pk"), user=user)))
+        .get(pk=pk)
+    )
+
+
 def need_answers(need: Need) -> QuerySet[NeedAnswer]:
     return need.answers.select_related("author", "organisation", "duplicate_of")
 

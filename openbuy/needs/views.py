@@ -186,7 +186,8 @@ def _withheld(request, visibility: str):
 def need_support(request, pk: int):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={reverse('needs:detail', args=[pk])}")
-    need = get_object_or_404(Need, pk=pk)
+    # The services read the need again, locked: here it only has to exist.
+    need = get_object_or_404(Need.objects.only("pk"), pk=pk)
     try:
         if request.POST.get("action") == "move":
             original = services.need_move_support(actor=request.user, need=need)
@@ -198,15 +199,22 @@ def need_support(request, pk: int):
         else:
             services.need_support(actor=request.user, need=need)
             note = "You support this need. Thank you."
+        problem = ""
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        note = ""
-    need = selectors.need_detail(pk, user=request.user)
-    if request.headers.get("HX-Request"):
-        return render(request, "needs/_support.html", {"need": need, "note": note})
+        note, problem = "", " ".join(error.messages)
+    if request.headers.get("HX-Request"):  # the box alone, saying what happened in it
+        need = selectors.need_support_box(pk, user=request.user)
+        context = {"need": need, "note": note, "problem": problem}
+        return render(request, "needs/_support.html", context)
+    _tell(request, note, problem)
+    return redirect("needs:detail", pk=pk)
+
+
+def _tell(request, note: str, problem: str) -> None:
+    if problem:
+        messages.error(request, problem)
     if note:
         messages.success(request, note)
-    return redirect("needs:detail", pk=pk)
 
 
 @login_required
@@ -362,7 +370,7 @@ def idea_support(request, pk: int):
         url = reverse("needs:idea-detail", args=[pk])
         return redirect(f"{reverse('account_login')}?next={url}")
     idea = get_object_or_404(Idea, pk=pk)
-    note = ""
+    note = problem = ""
     try:
         if request.POST.get("action") == "unsupport":
             services.idea_unsupport(actor=request.user, idea=idea)
@@ -371,12 +379,12 @@ def idea_support(request, pk: int):
             services.idea_support(actor=request.user, idea=idea)
             note = "You support this idea. Thank you."
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    idea = selectors.idea_detail(pk, user=request.user)
+        problem = " ".join(error.messages)
     if request.headers.get("HX-Request"):
-        return render(request, "needs/_idea_support.html", {"idea": idea, "note": note})
-    if note:
-        messages.success(request, note)
+        idea = selectors.idea_detail(pk, user=request.user)
+        context = {"idea": idea, "note": note, "problem": problem}
+        return render(request, "needs/_idea_support.html", context)
+    _tell(request, note, problem)
     return redirect("needs:idea-detail", pk=pk)
 
 

@@ -188,3 +188,17 @@ def test_idea_filters_follow_the_need(client, personas, propose, raise_need):
     body = client.get("/api/v1/ideas", {"organisation": "riverside-borough-council"}).json()
     assert [i["title"] for i in body["items"]] == ["For the station"]
     assert client.get("/api/v1/ideas", {"area": "nope"}).json()["count"] == 0
+
+
+def test_supporting_a_withdrawn_idea_says_why_in_the_box(client, propose, personas):
+    idea = propose()
+    Idea.objects.filter(pk=idea.pk).update(status="withdrawn")
+    client.force_login(personas["resident"])
+    url = reverse("needs:idea-support", args=[idea.pk])
+    html = client.post(url, {"action": "support"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'class="govuk-error-message"' in html
+    assert "Thank you" not in html
+    # Without htmx the same words come back as a message on the idea's page.
+    response = client.post(url, {"action": "support"}, follow=True)
+    assert 'class="govuk-error-message"' not in response.content.decode()
+    assert any(m.level_tag == "error" for m in response.context["messages"])

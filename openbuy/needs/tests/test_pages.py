@@ -154,6 +154,27 @@ def test_support_button_works_with_and_without_htmx(client, personas, raise_need
     assert not Support.objects.exists()
 
 
+def test_the_support_box_after_a_click_shows_the_new_counts(client, personas, raise_need):
+    need = raise_need()
+    services.need_support(actor=personas["resident"], need=need)
+    client.force_login(personas["frontline"])
+    url = reverse("needs:support", args=[need.pk])
+    html = client.post(url, {"action": "support"}, HTTP_HX_REQUEST="true").content.decode()
+    text = " ".join(html.split())
+    assert ">2</p>" in text
+    assert "supports: 1 from residents and others, 1 from the frontline of " in text
+    assert personas["council"].name in text
+    assert "You support this need. Thank you." in text
+    assert "Withdraw my support" in text and 'value="unsupport"' in text
+    html = client.post(url, {"action": "unsupport"}, HTTP_HX_REQUEST="true").content.decode()
+    assert ">1</p>" in html and "Support this need" in html
+    # A need answered since: the box says so and offers no button.
+    Need.objects.filter(pk=need.pk).update(status="solved")
+    html = client.post(url, {"action": "support"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "no longer takes supports" in html
+    assert "<form" not in html
+
+
 def test_answer_errors_show_on_the_need_page(client, personas, raise_need):
     need = raise_need()
     client.force_login(personas["buyer"])
