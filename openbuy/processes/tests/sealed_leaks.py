@@ -1,7 +1,8 @@
 """The sealed-bid leak suite (its tests: ``test_leaks_before_the_deadline``,
-``test_leaks_after_the_deadline``, ``test_leaks_after_opening``, three modules so that the test
-workers share them out): until a phase is opened, nobody but the submitting organisation learns what
-was submitted to it, or how many submissions there are — on any read path.
+``test_leaks_after_the_deadline``, ``test_leaks_after_opening``, each a test class per half of the
+viewers, ``HALVES``, so that the test workers share them out): until a phase is opened, nobody but
+the submitting organisation learns what was submitted to it, or how many submissions there are — on
+any read path.
 
 How it works, and why it cannot pass by accident (the machinery — paths, sweeps, comparison —
 is in ``leakcheck``, shared with the evaluation's score leak suite):
@@ -97,6 +98,14 @@ BLIND = [
     "admin",
 ]
 OWNERS = ["supplier", "rival", "drafter"]
+# Each stage's sweep is made by two tests, one per half of the viewers (a half costs about the
+# same as the other), so that the two test workers share a stage out instead of one worker
+# spending well over a minute on it while the other waits. The halves cover everyone.
+HALVES = (
+    [ANONYMOUS, "resident", "frontline", "buyer", "org_admin", "supplier"],
+    ["other_buyer", "evaluator", "moderator", "admin", "rival", "drafter"],
+)
+assert sorted(HALVES[0] + HALVES[1]) == sorted([ANONYMOUS, *BLIND, *OWNERS])
 RUNNERS = {"buyer", "org_admin"}  # may read submitted (not draft) content once opened
 DAY = timedelta(days=1)
 START = "2026-11-25T12:00:00Z"  # the tender fixture's publication time
@@ -329,11 +338,21 @@ class Sweep:
 
 
 def before_opening(
-    personas, tender, submit, rival, clock, settings, capture, *, after_deadline: bool
+    personas,
+    tender,
+    submit,
+    rival,
+    clock,
+    settings,
+    capture,
+    *,
+    after_deadline: bool,
+    viewers: list[str],
 ) -> Sweep:
-    """Every read path as everyone, with two submissions and a draft, then again at the same
-    frozen times without them (the savepoint rolled back); before the deadline, or after it
-    (still unopened). Every difference a non-submitter could see is a problem."""
+    """Every read path as each of ``viewers`` (one of ``HALVES``), with two submissions and a
+    draft, then again at the same frozen times without them (the savepoint rolled back); before
+    the deadline, or after it (still unopened). Every difference a non-submitter could see is a
+    problem."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     stage = set_stage(personas, tender, rival)
     problems: list[str] = []
@@ -349,7 +368,7 @@ def before_opening(
             paths = later(paths)
         prime(stage)
         problems += own_views(stage, when)
-        two = sweep(stage, paths, [ANONYMOUS, *BLIND, *OWNERS])
+        two = sweep(stage, paths, viewers)
         problems += check(stage, two, when)
         transaction.set_rollback(True)
     # The same database, the same ids, the same times: without the submissions.
@@ -358,7 +377,7 @@ def before_opening(
     if after_deadline:
         clock.shift(22 * DAY)
     prime(stage)
-    none = sweep(stage, paths, [ANONYMOUS, *BLIND])
+    none = sweep(stage, paths, [v for v in viewers if v not in OWNERS])
     problems += compare(two, none, when, skip=_owner, differs=DIFFERS)
     print(f"{len(paths)} paths; {len(two)} requests per sweep with submissions")
     return Sweep(paths, two, problems)
