@@ -186,8 +186,8 @@ def _withheld(request, visibility: str):
 def need_support(request, pk: int):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={reverse('needs:detail', args=[pk])}")
-    # The services read the need again, locked: here it only has to exist.
-    need = get_object_or_404(Need.objects.only("pk"), pk=pk)
+    # The services read the need, locked: a need that is not there is a 404 from them.
+    need = Need(pk=pk)
     try:
         if request.POST.get("action") == "move":
             original = services.need_move_support(actor=request.user, need=need)
@@ -202,6 +202,8 @@ def need_support(request, pk: int):
         problem = ""
     except ValidationError as error:
         note, problem = "", " ".join(error.messages)
+    except Need.DoesNotExist:
+        raise Http404 from None
     if request.headers.get("HX-Request"):  # the box alone, saying what happened in it
         need = selectors.need_support_box(pk, user=request.user)
         context = {"need": need, "note": note, "problem": problem}

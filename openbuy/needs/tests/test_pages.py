@@ -1,10 +1,15 @@
 """The needs pages and API: persona by persona, with clear errors and constant query counts."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from openbuy import clock as openbuy_clock
 from openbuy.needs import services
-from openbuy.needs.models import Need, Support
+from openbuy.needs.models import Need, NeedsPolicy, Support
 
 PERSONAS = [
     "anonymous",
@@ -173,6 +178,42 @@ def test_the_support_box_after_a_click_shows_the_new_counts(client, personas, ra
     html = client.post(url, {"action": "support"}, HTTP_HX_REQUEST="true").content.decode()
     assert "no longer takes supports" in html
     assert "<form" not in html
+
+
+def test_supporting_a_need_that_is_not_there_is_a_404_and_writes_nothing(client, personas):
+    client.force_login(personas["resident"])
+    url = reverse("needs:support", args=[987654])
+    for action in ("support", "unsupport", "move"):
+        assert client.post(url, {"action": action}).status_code == 404
+        assert client.post(url, {"action": action}, HTTP_HX_REQUEST="true").status_code == 404
+    assert not Support.objects.exists()
+
+
+def test_a_support_reads_the_policy_and_the_frontline_with_the_locked_need(
+    client, personas, raise_need, clock
+):
+    """The buyer's policy (here: answer after 2 supports, within 9 days) and whether the
+    supporter is on its frontline come with the need, in the one query that locks it."""
+    need = raise_need()
+    NeedsPolicy.objects.update_or_create(
+        organisation=personas["council"],
+        defaults={"support_threshold": 2, "answer_within_days": 9},
+    )
+    services.need_support(actor=personas["resident"], need=need)
+    client.force_login(personas["frontline"])
+    url = reverse("needs:support", args=[need.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {"action": "support"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    policy_or_staff = [s for s in read if "needs_needspolicy" in s or "accounts_membership" in s]
+    assert len(policy_or_staff) == 1, read  # the need's own read, locked
+    assert '"needs_need"."support_count"' in policy_or_staff[0]
+    need.refresh_from_db()
+    assert (need.support_count, need.frontline_support_count) == (2, 1)
+    now = openbuy_clock.now()
+    assert need.threshold_reached_at == now
+    assert need.answer_due_at == now + timedelta(days=9)
 
 
 def test_answer_errors_show_on_the_need_page(client, personas, raise_need):
