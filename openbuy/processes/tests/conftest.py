@@ -99,3 +99,15 @@ def processes_alone(monkeypatch):
     from openbuy.processes import gates
 
     monkeypatch.setattr(gates, "_check", None)
+
+
+@pytest.fixture
+def sealed_world(
+    personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
+):
+    """What the sealed-bid leak sweeps start from (``sealed_leaks``)."""
+    from openbuy.processes.tests.sealed_leaks import World
+
+    return World(
+        personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
+    )

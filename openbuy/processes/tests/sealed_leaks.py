@@ -48,8 +48,10 @@ is in ``leakcheck``, shared with the evaluation's score leak suite):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -337,28 +339,31 @@ class Sweep:
     problems: list[str]
 
 
-def before_opening(
-    personas,
-    tender,
-    submit,
-    rival,
-    clock,
-    settings,
-    capture,
-    *,
-    after_deadline: bool,
-    viewers: list[str],
-) -> Sweep:
+@dataclass
+class World:
+    """The fixtures a sealed-bid sweep starts from (the ``sealed_world`` fixture)."""
+
+    personas: dict
+    tender: Any
+    submit: Callable
+    rival: Any
+    clock: Any
+    settings: Any
+    capture: Callable  # django_capture_on_commit_callbacks
+
+
+def before_opening(world: World, *, after_deadline: bool, viewers: list[str]) -> Sweep:
     """Every read path as each of ``viewers`` (one of ``HALVES``), with two submissions and a
     draft, then again at the same frozen times without them (the savepoint rolled back); before
     the deadline, or after it (still unopened). Every difference a non-submitter could see is a
     problem."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    stage = set_stage(personas, tender, rival)
+    clock, capture = world.clock, world.capture
+    world.settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    stage = set_stage(world.personas, world.tender, world.rival)
     problems: list[str] = []
     when = "closed" if after_deadline else "open"
     with transaction.atomic():
-        submit_all(stage, submit, capture)
+        submit_all(stage, world.submit, capture)
         paths = read_paths(stage, WORDS)
         problems += _audit_problems(stage)
         if after_deadline:

@@ -14,6 +14,7 @@ from openbuy.processes.tests.sealed_leaks import (
     RIVAL_MARK,
     RUNNERS,
     WORDS,
+    World,
     check,
     own_views,
     set_stage,
@@ -28,19 +29,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.timeout(900)]
 class _Half:
     viewers: list[str]
 
-    def test_after_opening_the_buyer_reads_and_everyone_else_sees_only_receipts(
-        self, personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
-    ):
-        _after_opening(
-            self.viewers,
-            personas,
-            tender,
-            submit,
-            rival,
-            clock,
-            settings,
-            django_capture_on_commit_callbacks,
-        )
+    def test_after_opening_the_buyer_reads_and_everyone_else_sees_only_receipts(self, sealed_world):
+        _after_opening(sealed_world, self.viewers)
 
 
 class TestFirstHalfOfTheViewers(_Half):
@@ -51,12 +41,11 @@ class TestSecondHalfOfTheViewers(_Half):
     viewers = HALVES[1]
 
 
-def _after_opening(
-    viewers, personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
-):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    stage = set_stage(personas, tender, rival)
-    submit_all(stage, submit, django_capture_on_commit_callbacks)
+def _after_opening(world: World, viewers: list[str]) -> None:
+    personas, clock = world.personas, world.clock
+    world.settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    stage = set_stage(personas, world.tender, world.rival)
+    submit_all(stage, world.submit, world.capture)
     clock.shift(22 * DAY)
     paths = later(read_paths(stage, WORDS))  # before opening: the admin pages of what was submitted
     services.phase_open(actor=personas["buyer"], process=stage.process)

@@ -15,20 +15,10 @@ class _Half:
     viewers: list[str]
 
     def test_after_the_deadline_no_read_path_tells_anyone_what_or_how_many_were_submitted(
-        self, personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
+        self, sealed_world
     ):
-        found = before_opening(
-            personas,
-            tender,
-            submit,
-            rival,
-            clock,
-            settings,
-            django_capture_on_commit_callbacks,
-            after_deadline=True,
-            viewers=self.viewers,
-        )
-        p = tender.pk
+        found = before_opening(sealed_world, after_deadline=True, viewers=self.viewers)
+        p = sealed_world.tender.pk
         for viewer, auth, path in [
             (ANONYMOUS, "session", f"/processes/{p}/"),
             (ANONYMOUS, "session", f"/api/v1/processes/{p}"),

@@ -15,21 +15,11 @@ class _Half:
     viewers: list[str]
 
     def test_before_the_deadline_no_read_path_tells_anyone_what_or_how_many_were_submitted(
-        self, personas, tender, submit, rival, clock, settings, django_capture_on_commit_callbacks
+        self, sealed_world
     ):
-        found = before_opening(
-            personas,
-            tender,
-            submit,
-            rival,
-            clock,
-            settings,
-            django_capture_on_commit_callbacks,
-            after_deadline=False,
-            viewers=self.viewers,
-        )
+        found = before_opening(sealed_world, after_deadline=False, viewers=self.viewers)
         # The sweep really went everywhere, and really got in where a viewer may.
-        p = tender.pk
+        p = sealed_world.tender.pk
         for must in [
             f"/processes/{p}/",
             f"/processes/{p}/submissions/",
