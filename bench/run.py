@@ -7,7 +7,8 @@
 3. HTTP: the production server (``openbuy serve``, gunicorn, 2 workers, Redis for cache and
    sessions, a task worker beside it), loaded by ``wrk`` on loopback with 32 connections. Each
    page's requests per second are compared with a hello-world page of the same server, through
-   the same middleware, measured just before it; then signed-in support toggles, after which
+   the same middleware, measured just before it, both asked for as a browser asks (accepting
+   gzip); then signed-in support toggles, after which
    every need's stored counts must equal its supports (beside them, for scale, the same people's
    posts to a page that checks who they are and writes nothing).
 4. In process: full-text search, lesson similarity, and the OCDS record package (time against
@@ -286,11 +287,20 @@ class Server:
         self.log.close()
 
 
-def wrk(path: str, seconds: int, script: str = "report.lua", **env: str) -> dict:
+# What a browser says it can decode (Chromium's and Firefox's header): the pages are asked for as
+# visitors ask for them, and the anonymous page cache sends compressed pages to whoever accepts
+# them. The OCDS page is also measured without it, for what a client that cannot decode gets.
+BROWSER = ("--header", "Accept-Encoding: gzip, deflate, br")
+
+
+def wrk(
+    path: str, seconds: int, script: str = "report.lua", headers: tuple = BROWSER, **env: str
+) -> dict:
     """Load ``path`` for ``seconds`` with CONNECTIONS connections; wrk's figures."""
     result = subprocess.run(
         [
             "wrk",
+            *headers,
             "--threads",
             "1",
             "--connections",
@@ -341,6 +351,10 @@ def measure_http(env: dict[str, str], seconds: int) -> list[Figure]:
             detail = f"{path}: {loaded['rps']:,.0f} req/s against hello-world {hello['rps']:,.0f}"
             if failed:
                 detail += f"; {failed} failed requests"
+            if path.startswith("/api/v1/ocds/"):
+                plain = wrk(path, seconds, headers=())
+                say(f"{name} {path} not compressed: {plain['rps']:,.0f} requests/s")
+                detail += f"; not compressed (no Accept-Encoding): {plain['rps']:,.0f} req/s"
             share = 0.0 if failed else 100 * loaded["rps"] / hello["rps"]
             figures += [
                 Figure(f"{name}: share of hello-world", share, "%", 100 * PAGE_SHARE, True, detail),

@@ -21,10 +21,18 @@ in 2 hours”) can be.
 
 It is on only where the cache is shared by every process (Redis): with a per-process cache a
 write in one process could not reach the pages kept by another.
+
+A visitor whose browser accepts gzip (every browser, most HTTP libraries) is served the kept page
+compressed, compressed once when it is kept rather than on every request: an OCDS page of 100
+releases is ~480 KB as it is and ~40 KB compressed, a needs list a fifth of its size. The two are
+kept apart (the key says which), and both say ``Vary: Accept-Encoding``. Compressing cannot give
+away a secret (BREACH guesses a secret from the compressed size of a page that also echoes the
+attacker's text): a page holding one is never kept, so never compressed here.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
@@ -34,6 +42,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +67,10 @@ MAKING_SECONDS = 10
 # current); only labels worked out from the clock may have moved on. For up to LATE_SECONDS more,
 # while one request makes it again, the others are shown it rather than waiting.
 LATE_SECONDS = 10
+# What is worth compressing: text of at least a kilobyte (below that gzip's own framing and the
+# work outweigh the bytes saved).
+COMPRESSED_TYPES = ("text/", "application/json", "application/xml", "application/rss+xml")
+COMPRESS_FROM_BYTES = 1024
 
 
 def _seconds() -> int:
@@ -144,8 +157,13 @@ class AnonymousPageCache:
         try:
             response = self.get_response(request)
             if _may_keep(request, response):
+                patch_vary_headers(response, ["Accept-Encoding"])
+                kept = _kept(response, seconds, number)
+                if _accepts_gzip(request) and (compressed := _compressed(kept)) is not kept:
+                    kept = compressed
+                    response = _rebuilt(kept)  # this visitor too is sent it compressed
                 try:
-                    cache.set(key, _kept(response, seconds, number), timeout=seconds + LATE_SECONDS)
+                    cache.set(key, kept, timeout=seconds + LATE_SECONDS)
                 except Exception:
                     logger.warning("page cache unavailable", exc_info=True)
         finally:
@@ -221,6 +239,22 @@ def _may_keep(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+def _accepts_gzip(request: HttpRequest) -> bool:
+    """Does ``Accept-Encoding`` list gzip, with a quality above zero?"""
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _, parameters = part.partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip"):
+            continue
+        quality = parameters.strip().lower()
+        if not quality.startswith("q="):
+            return True
+        try:
+            return float(quality[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
 def _key(request: HttpRequest) -> str:
     asked = "\n".join(
         [
@@ -228,6 +262,7 @@ def _key(request: HttpRequest) -> str:
             request.get_host(),
             request.get_full_path(),
             request.headers.get("Accept", ""),
+            "gzip" if _accepts_gzip(request) else "",
         ]
     )
     return f"pagecache:{hashlib.sha256(asked.encode()).hexdigest()}"
@@ -245,6 +280,24 @@ def _kept(response: HttpResponse, seconds: int, number: int) -> Kept:
         response.content,
         time.time() + seconds,
     )
+
+
+def _compressed(kept: Kept) -> Kept:
+    """The page gzip-compressed, when it is text worth compressing and not already encoded."""
+    number, status, headers, content, until = kept
+    named = {name.lower(): value for name, value in headers}
+    if (
+        len(content) < COMPRESS_FROM_BYTES
+        or "content-encoding" in named
+        or not named.get("content-type", "").startswith(COMPRESSED_TYPES)
+    ):
+        return kept
+    body = gzip.compress(content, compresslevel=6, mtime=0)
+    if len(body) >= len(content):
+        return kept
+    headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+    headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
+    return (number, status, headers, body, until)
 
 
 def _fresh(kept: Kept) -> bool:

@@ -4,12 +4,14 @@ page holding a secret of the visitor's."""
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -52,6 +54,66 @@ def test_an_anonymous_page_is_served_again_without_the_database(
     assert again.status_code == 200
     assert again.content == first.content
     assert again["Content-Type"] == first["Content-Type"]
+
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}  # as browsers ask
+
+
+def test_a_browser_that_accepts_gzip_is_served_the_kept_page_compressed(
+    client, need, django_assert_num_queries
+):
+    url = reverse("needs:detail", args=[need.pk])
+    plain = client.get(url)
+    first = client.get(url, **GZIP)  # made again for this encoding, and kept compressed
+    with django_assert_num_queries(0):
+        again = client.get(url, **GZIP)
+    for response in (first, again):
+        assert response["Content-Encoding"] == "gzip"
+        assert int(response["Content-Length"]) == len(response.content)
+        assert gzip.decompress(response.content) == plain.content
+        assert len(response.content) < len(plain.content) / 3
+        assert "Accept-Encoding" in response["Vary"]
+        assert response["Content-Type"] == plain["Content-Type"]
+    # The two stay apart: a visitor who did not ask for gzip never gets it.
+    with django_assert_num_queries(0):
+        assert client.get(url).content == plain.content
+    assert "Accept-Encoding" in plain["Vary"] and not plain.has_header("Content-Encoding")
+    assert _kept_pages() == 2
+
+
+@pytest.mark.parametrize(
+    "accept", ["identity", "gzip;q=0", "deflate, br", "gzip;q=nonsense", "gzipper", ""]
+)
+def test_gzip_only_for_those_who_ask_for_it(client, need, accept):
+    response = client.get(reverse("needs:detail", args=[need.pk]), HTTP_ACCEPT_ENCODING=accept)
+    assert response.status_code == 200 and not response.has_header("Content-Encoding")
+    assert "Broken lift" in response.content.decode()
+
+
+@pytest.mark.parametrize("accept", ["gzip", "GZIP;q=0.5", "br;q=1.0, gzip;q=0.8", "x-gzip"])
+def test_gzip_however_it_is_asked_for(client, need, accept):
+    response = client.get(reverse("needs:detail", args=[need.pk]), HTTP_ACCEPT_ENCODING=accept)
+    assert response["Content-Encoding"] == "gzip"
+    assert "Broken lift" in gzip.decompress(response.content).decode()
+
+
+def test_a_write_throws_away_the_compressed_pages_too(client, need, personas):
+    url = reverse("needs:detail", args=[need.pk])
+    before = gzip.decompress(client.get(url, **GZIP).content)
+    Need.objects.filter(pk=need.pk).update(title="Lift fixed at last")
+    after = gzip.decompress(client.get(url, **GZIP).content)
+    assert after != before and b"Lift fixed at last" in after
+
+
+def test_small_or_binary_answers_are_kept_as_they_are(client):
+    """Under a kilobyte, gzip's framing outweighs the saving; an image is already compressed."""
+    small = pagecache._kept(HttpResponse("ok", content_type="text/plain"), 30, 1)
+    assert pagecache._compressed(small) is small
+    image = HttpResponse(b"\x89PNG" + bytes(4000), content_type="image/png")
+    kept = pagecache._kept(image, 30, 1)
+    assert pagecache._compressed(kept) is kept
+    text = pagecache._kept(HttpResponse("word " * 1000, content_type="text/plain"), 30, 1)
+    assert gzip.decompress(pagecache._compressed(text)[3]) == b"word " * 1000
 
 
 def test_any_committed_write_throws_the_kept_pages_away(client, need, personas):
