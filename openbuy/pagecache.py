@@ -24,7 +24,7 @@ write in one process could not reach the pages kept by another.
 
 A visitor whose browser accepts gzip (every browser, most HTTP libraries) is served the kept page
 compressed, compressed once when it is kept rather than on every request: an OCDS page of 100
-releases is ~480 KB as it is and ~40 KB compressed, a needs list a fifth of its size. The two are
+releases is ~480 KB as it is and ~50 KB compressed, a needs list a fifth of its size. The two are
 kept apart (the key says which), and both say ``Vary: Accept-Encoding``. Compressing cannot give
 away a secret (BREACH guesses a secret from the compressed size of a page that also echoes the
 attacker's text): a page holding one is never kept, so never compressed here.
