@@ -87,21 +87,22 @@ def _policy_of(need: Need) -> NeedsPolicy:
         return DEFAULT_POLICY
 
 
-def _frontline(user: User):
-    """Annotates a need: is ``user`` on the frontline staff of the need's buyer?"""
-    return Exists(
-        Membership.objects.filter(
-            user=user, organisation_id=OuterRef("organisation_id"), role=Membership.Role.FRONTLINE
-        )
+def _frontline_memberships(user: User, organisation_id):
+    """``user``'s frontline memberships of the organisation (an id, or ``OuterRef``)."""
+    return Membership.objects.filter(
+        user=user, organisation_id=organisation_id, role=Membership.Role.FRONTLINE
     )
+
+
+def _frontline(user: User) -> Exists:
+    """Annotates a need: is ``user`` on the frontline staff of the need's buyer?"""
+    return Exists(_frontline_memberships(user, OuterRef("organisation_id")))
 
 
 def is_frontline_of(user: User, organisation_id: int | None) -> bool:
     if organisation_id is None:
         return False
-    return Membership.objects.filter(
-        user=user, organisation_id=organisation_id, role=Membership.Role.FRONTLINE
-    ).exists()
+    return _frontline_memberships(user, organisation_id).exists()
 
 
 def _evidence_lines(evidence: str) -> str:
