@@ -238,24 +238,12 @@ def releases(path: str) -> None:
 
 
 def publish(part: str, parts: str) -> None:
-    """Publish one share of the published processes as OCDS (those whose id is ``part`` modulo
-    ``parts``), so that several processes share the work; processes already published are
-    skipped, so an interrupted run carries on where it stopped."""
-    from openbuy.opendata import publish as opendata
-    from openbuy.opendata.models import Record
-    from openbuy.processes.models import Process
+    """Publish one share of the published processes as OCDS, as ``openbuy generate --ocds``
+    does (resuming where an interrupted run stopped); run.py refreshes the red flags after."""
+    from openbuy.demo.generate import publish_ocds
 
-    done = set(Record.objects.exclude(process_id=None).values_list("process_id", flat=True))
-    ids = [
-        pk
-        for pk in Process.objects.filter(published_at__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        if pk % int(parts) == int(part) and pk not in done
-    ]
-    started = time.perf_counter()
-    made = sum(len(opendata.process(pk)) for pk in ids)
-    _emit(processes=len(ids), releases=made, seconds=time.perf_counter() - started)
+    seconds, made = publish_ocds(share=(int(part), int(parts)), refresh_flags=False)
+    _emit(releases=made, seconds=seconds)
 
 
 TASKS = {

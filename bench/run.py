@@ -14,8 +14,10 @@
 4. In process: full-text search, lesson similarity, and the OCDS record package (time against
    ``ocdskit compile`` over the same releases, and peak memory).
 
-It prints a table (figure, measured, target, PASS/FAIL), writes the figures as JSON under
-``bench/results/``, and its last line is ``bench: N of M targets met``. It exits non-zero only
+It prints a table (figure, measured, target, PASS/FAIL, and what the host was doing meanwhile:
+the share of the time every task stalled on I/O, and CPU time stolen by the hypervisor, with
+figures measured on a noisy host marked), writes the figures as JSON under ``bench/results/``,
+and its last line is ``bench: N of M targets met``. It exits non-zero only
 when it could not measure; a missed target is a result, reported like the others.
 """
 
@@ -33,7 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,6 +61,9 @@ SEARCH_P95_MS = 30.0
 SIMILAR_P95_MS = 25.0
 RECORDS_SPEED_UP = 10.0
 RECORDS_PEAK_MB = 250.0
+# A figure measured while the host's tasks all stalled on I/O for more than this share of the
+# time is flagged: it says as much about the machine as about openbuy.
+NOISY_IO_FULL_PCT = 10.0
 
 
 @dataclass
@@ -69,6 +74,7 @@ class Figure:
     target: float
     higher_is_better: bool
     detail: str = ""
+    host: dict[str, float] = field(default_factory=dict)  # see host_during()
 
     @property
     def met(self) -> bool:
@@ -78,15 +84,67 @@ class Figure:
             return self.measured >= self.target
         return self.measured <= self.target
 
-    def row(self) -> tuple[str, str, str, str]:
+    @property
+    def noisy(self) -> bool:
+        return self.host.get("io_full_pct", 0.0) > NOISY_IO_FULL_PCT
+
+    def row(self) -> tuple[str, ...]:
         measured = "not measured" if self.measured is None else f"{self.measured:,.1f} {self.unit}"
         sign = "≥" if self.higher_is_better else "≤"
+        host = ""
+        if "io_full_pct" in self.host:
+            host = f"{self.host['io_full_pct']:.0f} %"
+            if "steal_pct" in self.host:
+                host += f" / {self.host['steal_pct']:.0f} %"
         return (
             self.name,
             measured,
             f"{sign} {self.target:,.1f} {self.unit}",
             "PASS" if self.met else "FAIL",
+            host + (" noisy" if self.noisy else ""),
         )
+
+
+# -- what else the host was doing -----------------------------------------------------------
+# This machine is a virtual one whose speed drifts (by half within an hour, seen here): its page
+# cache is reclaimed under the database, and other guests take CPU time. Each figure carries what
+# the kernel counted while it was measured, so a run made on a noisy host shows as one.
+
+
+def host_reading() -> dict[str, int]:
+    """Cumulative counters: time every task stalled on I/O and some did (PSI, microseconds) and
+    CPU ticks (all, and stolen by the hypervisor). Missing where the kernel does not say."""
+    reading = {"wall_us": time.monotonic_ns() // 1000}
+    try:
+        for line in Path("/proc/pressure/io").read_text().splitlines():
+            kind, *fields = line.split()
+            values = dict(part.split("=", 1) for part in fields)
+            reading[f"io_{kind}_us"] = int(values["total"])
+    except (OSError, KeyError, ValueError):
+        pass
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        reading["all_ticks"], reading["steal_ticks"] = sum(ticks), ticks[7]
+    except (OSError, ValueError, IndexError):
+        pass
+    return reading
+
+
+def host_during(before: dict[str, int], after: dict[str, int] | None = None) -> dict[str, float]:
+    """The share of the time between two readings that the host's tasks stalled on I/O
+    (``io_full_pct``: all of them; ``io_some_pct``: at least one) and that the hypervisor took
+    from this machine's CPUs (``steal_pct``)."""
+    after = after or host_reading()
+    shares: dict[str, float] = {}
+    wall = after["wall_us"] - before["wall_us"]
+    for kind in ("full", "some"):
+        key = f"io_{kind}_us"
+        if wall > 0 and key in before and key in after:
+            shares[f"io_{kind}_pct"] = round(100 * (after[key] - before[key]) / wall, 1)
+    ticks = after.get("all_ticks", 0) - before.get("all_ticks", 0)
+    if ticks > 0 and "steal_ticks" in before:
+        shares["steal_pct"] = round(100 * (after["steal_ticks"] - before["steal_ticks"]) / ticks, 1)
+    return shares
 
 
 def say(message: str) -> None:
@@ -343,6 +401,7 @@ def measure_http(env: dict[str, str], seconds: int) -> list[Figure]:
             # The hello-world figure each page is compared with is measured just before it:
             # this machine's speed drifts by half within a run, so one figure at the start
             # would flatter some pages and wrong others.
+            before = host_reading()
             hello = wrk("/bench/hello", seconds)
             say(f"hello-world: {hello['rps']:,.0f} requests/s, p99 {hello['p99_ms']:.1f} ms")
             loaded = wrk(path, seconds)
@@ -356,8 +415,17 @@ def measure_http(env: dict[str, str], seconds: int) -> list[Figure]:
                 say(f"{name} {path} not compressed: {plain['rps']:,.0f} requests/s")
                 detail += f"; not compressed (no Accept-Encoding): {plain['rps']:,.0f} req/s"
             share = 0.0 if failed else 100 * loaded["rps"] / hello["rps"]
+            during = host_during(before)
             figures += [
-                Figure(f"{name}: share of hello-world", share, "%", 100 * PAGE_SHARE, True, detail),
+                Figure(
+                    f"{name}: share of hello-world",
+                    share,
+                    "%",
+                    100 * PAGE_SHARE,
+                    True,
+                    detail,
+                    during,
+                ),
                 Figure(
                     f"{name}: p99 latency",
                     loaded["p99_ms"],
@@ -365,6 +433,7 @@ def measure_http(env: dict[str, str], seconds: int) -> list[Figure]:
                     PAGE_P99_MS,
                     False,
                     f"{path}; hello-world just before: p99 {hello['p99_ms']:.1f} ms",
+                    during,
                 ),
             ]
         figures += measure_supports(env, seconds)
@@ -376,6 +445,7 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
         people = Path(listing.name)
     try:
         inprocess(env, "supporters", str(people))
+        before = host_reading()
         # The ceiling first: the same people's posts to a page that checks who they are and
         # writes nothing (bench/urls.py).
         ceiling = wrk(
@@ -386,6 +456,7 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
         loaded = wrk("/", seconds, "support.lua", BENCH_SUPPORTERS=str(people))
     finally:
         people.unlink()
+    during = host_during(before)
     after = inprocess(env, "toggles-since", str(mark))
     rate = after["toggles"] / loaded["seconds"]
     failed = loaded["errors"] + loaded["bad_status"]
@@ -404,6 +475,7 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
             f"{after['toggles']:,} supports given or withdrawn in {loaded['seconds']:.1f} s by "
             f"{CONNECTIONS} connections; p99 {loaded['p99_ms']:.1f} ms; {failed} failed requests; "
             + ceiling_note,
+            during,
         ),
         Figure(
             "needs whose stored counts differ from their supports",
@@ -412,6 +484,7 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
             0,
             False,
             f"after the toggles, over every need; first wrong: {wrong}" if wrong else "all exact",
+            during,
         ),
     ]
 
@@ -513,11 +586,16 @@ def measure_records(env: dict[str, str]) -> list[Figure]:
 
 def _measured(group: str, measure) -> list[Figure]:
     """A group's figures; one that fails is reported as not measured, and the rest go on."""
+    before = host_reading()
     try:
-        return measure()
+        figures = measure()
     except (OSError, RuntimeError, subprocess.CalledProcessError, KeyError, ValueError) as error:
         say(f"{group}: could not measure: {error}")
-        return [Figure(f"{group}: could not measure", None, "", 0, True, str(error)[:300])]
+        figures = [Figure(f"{group}: could not measure", None, "", 0, True, str(error)[:300])]
+    during = host_during(before)
+    for figure in figures:
+        figure.host = figure.host or during  # the group's window, unless the figure has its own
+    return figures
 
 
 def _release_schema() -> Path:
@@ -534,12 +612,20 @@ def _release_schema() -> Path:
 
 
 def report(figures: list[Figure], started: datetime, dataset: dict, options) -> Path:
-    rows = [("figure", "measured", "target", "")] + [f.row() for f in figures]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    rows = [("figure", "measured", "target", "", "host: I/O stall / steal")]
+    rows += [f.row() for f in figures]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for number, row in enumerate(rows):
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         if number == 0:
             print("  ".join("-" * w for w in widths))
+    noisy = [f.name for f in figures if f.noisy]
+    if noisy:
+        print(
+            f"bench: every task on the host stalled on I/O for more than {NOISY_IO_FULL_PCT:.0f} %"
+            f" of the time while measuring {len(noisy)} figure(s) (marked noisy): they measure "
+            "the machine as much as openbuy; run again when it is quiet"
+        )
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{started:%Y-%m-%dT%H%M%S}.json"
     path.write_text(
@@ -555,6 +641,7 @@ def report(figures: list[Figure], started: datetime, dataset: dict, options) -> 
                 "scale": options.scale,
                 "dataset": dataset,
                 "figures": [{**asdict(f), "met": f.met} for f in figures],
+                "noisy": sum(f.noisy for f in figures),
                 "met": sum(f.met for f in figures),
                 "targets": len(figures),
             },

@@ -222,19 +222,33 @@ def _prepare(size: Scale, seed: int, anchor: datetime) -> Context:
     return ctx
 
 
-def publish_ocds(*, progress: bool = False) -> tuple[float, int]:
+def publish_ocds(
+    *, progress: bool = False, share: tuple[int, int] = (0, 1), refresh_flags: bool = True
+) -> tuple[float, int]:
     """Publish every published process as OCDS (its releases and record), then the red flags
-    once: the seconds it took and the releases made."""
-    from openbuy.opendata import flags, publish
+    once: the seconds it took and the releases made.
 
+    Processes that already have a record are skipped, so an interrupted run carries on where it
+    stopped. ``share=(part, parts)`` publishes only the processes whose id is ``part`` modulo
+    ``parts``, so that several processes can share the work (the bench runs two, one per core),
+    each with ``refresh_flags=False`` and the flags refreshed once after all of them.
+    """
+    from openbuy.opendata import flags, publish
+    from openbuy.opendata.models import Record
+
+    part, parts = share
     started = time.perf_counter()
-    ids = list(
-        Process.objects.filter(published_at__isnull=False)
+    done = set(Record.objects.exclude(process_id=None).values_list("process_id", flat=True))
+    ids = [
+        pk
+        for pk in Process.objects.filter(published_at__isnull=False)
         .order_by("pk")
         .values_list("pk", flat=True)
-    )
+        if pk % parts == part and pk not in done
+    ]
     released = 0
     for pk in tqdm(ids, unit=" processes", desc="Publishing OCDS", disable=not progress):
         released += len(publish.process(pk))
-    flags.refresh()
+    if refresh_flags:
+        flags.refresh()
     return time.perf_counter() - started, released

@@ -232,6 +232,23 @@ def test_published_processes_make_valid_ocds(generated):
     assert not found, "\n".join(found)
 
 
+def test_publishing_shares_and_resumes(generated):
+    """The bench publishes in two processes, one share each, and picks up after a stop: every
+    published process once, none twice."""
+    from openbuy.demo.generate import publish_ocds
+    from openbuy.opendata.models import Record, Release
+
+    published = set(Process.objects.exclude(published_at=None).values_list("pk", flat=True))
+    _, first = publish_ocds(share=(0, 2), refresh_flags=False)
+    halfway = set(Record.objects.values_list("process_id", flat=True))
+    assert halfway == {pk for pk in published if pk % 2 == 0}
+    _, second = publish_ocds(share=(1, 2), refresh_flags=False)
+    assert set(Record.objects.values_list("process_id", flat=True)) == published
+    assert first + second == Release.objects.count()
+    assert publish_ocds()[1] == 0  # all done: a second run publishes nothing again
+    assert Release.objects.count() == first + second
+
+
 def test_it_refuses_a_database_that_has_needs(generated, capsys):
     with pytest.raises(AlreadyGeneratedError):
         generate(scale="small")
