@@ -168,6 +168,25 @@ def toggles_since(mark: str) -> None:
     _emit(toggles=done, wrong_counts=wrong)
 
 
+def chain(start: str, seconds: str) -> None:
+    """Append audit events and nothing else, from ``start`` (a wall-clock time, shared with the
+    other processes run.py starts) for ``seconds``: how many audited transactions the one chain
+    takes (ADR 008). Every audited write, from any app server, passes through it."""
+    from django.db import transaction
+
+    from openbuy.audit import services as audit
+
+    begin, end = float(start), float(start) + float(seconds)
+    while time.time() < begin:
+        time.sleep(0.001)
+    appended = 0
+    while time.time() < end:
+        with transaction.atomic():
+            audit.record(actor=None, action="bench.chain", summary="bench: chain capacity")
+        appended += 1
+    _emit(appended=appended)
+
+
 def audit_mark() -> None:
     from django.db.models import Max
 
@@ -252,6 +271,7 @@ TASKS = {
     "pages": pages,
     "supporters": supporters,
     "audit-mark": audit_mark,
+    "chain": chain,
     "toggles-since": toggles_since,
     "search": search,
     "similar": similar,

@@ -9,8 +9,9 @@
    page's requests per second are compared with a hello-world page of the same server, through
    the same middleware, measured just before it, both asked for as a browser asks (accepting
    gzip); then signed-in support toggles, after which
-   every need's stored counts must equal its supports (beside them, for scale, the same people's
-   posts to a page that checks who they are and writes nothing).
+   every need's stored counts must equal its supports (beside them, for scale, two ceilings: the
+   same people's posts to a page that checks who they are and writes nothing, and the audit
+   chain alone, appending events in transactions that do nothing else).
 4. In process: full-text search, lesson similarity, and the OCDS record package (time against
    ``ocdskit compile`` over the same releases, and peak memory).
 
@@ -456,6 +457,7 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
         loaded = wrk("/", seconds, "support.lua", BENCH_SUPPORTERS=str(people))
     finally:
         people.unlink()
+    chained = audit_chain_rate(env, seconds)
     during = host_during(before)
     after = inprocess(env, "toggles-since", str(mark))
     rate = after["toggles"] / loaded["seconds"]
@@ -464,6 +466,10 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
     ceiling_note = f"signed-in posts that write nothing: {ceiling['rps']:,.0f}/s on this server"
     if ceiling["errors"] + ceiling["bad_status"]:
         ceiling_note += f" ({ceiling['errors'] + ceiling['bad_status']} failed)"
+    ceiling_note += (
+        f"; the audit chain alone (transactions that append one event and do nothing else, "
+        f"{HTTP_WORKERS} processes): {chained:,.0f}/s"
+    )
     wrong = after["wrong_counts"]
     return [
         Figure(
@@ -487,6 +493,31 @@ def measure_supports(env: dict[str, str], seconds: int) -> list[Figure]:
             during,
         ),
     ]
+
+
+def audit_chain_rate(env: dict[str, str], seconds: int) -> float:
+    """Audited transactions per second that the one audit chain takes on this database, from as
+    many processes as the server has workers: a ceiling for every audited write (ADR 008)."""
+    start = time.time() + 5  # after each process has imported Django and connected
+    chains = [
+        subprocess.Popen(
+            [PYTHON, str(BENCH / "inprocess.py"), "chain", f"{start:.3f}", str(seconds)],
+            env=env,
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+        )
+        for _ in range(HTTP_WORKERS)
+    ]
+    appended = 0
+    for process in chains:
+        output, _ = process.communicate()
+        if process.returncode:
+            raise RuntimeError("The audit chain probe failed")
+        appended += _reported(output)["appended"]
+    rate = appended / seconds
+    say(f"the audit chain alone: {rate:,.0f} audited transactions/s")
+    return rate
 
 
 # -- 4. in process ---------------------------------------------------------------------------
