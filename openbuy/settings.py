@@ -167,7 +167,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openbuy.pagecache.AnonymousPageCache",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but a page that was only read is sent even when its session cannot be saved
+    "openbuy.pages.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from django.db import DatabaseError
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -39,6 +41,47 @@ def cannot_write(exc: BaseException) -> bool:
     return sqlstate == _POSTGRES_READ_ONLY or sqlstate.startswith(_POSTGRES_RESOURCES)
 
 
+def _refused_along(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an exception it was raised from or while handling, is the database
+    refusing writes (Django wraps a refused session save twice on its way out)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if cannot_write(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _connect_afresh() -> None:
+    """Connect anew for the next request: this connection may be to a server that has become a
+    standby, or carry the read-only default it started with (CONN_MAX_AGE keeps it), so that
+    writes work again as soon as the database takes them. A transaction still open around the
+    request (a test's) is its owner's to end."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a session the database cannot save now (read-only, full) does not
+    turn a page that was only read into an error (Django answers 400, "session interrupted"):
+    the page is sent and the session's change is not kept, a message shown once may show again.
+    A write itself fails in its view first and gets the 503 page, whose session is not saved."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except (SessionInterrupted, DatabaseError) as exc:
+            if not _refused_along(exc):
+                raise
+            logger.warning(
+                "The database refused to save the session (%s %s): the page was sent without it",
+                request.method,
+                request.path,
+            )
+            _connect_afresh()
+            return response
+
+
 class WriteUnavailableMiddleware:
     """Answers 503 (a page, or JSON under /api/) when a view fails because the database cannot
     write. Listed last in MIDDLEWARE so that it sees a view's exception first."""
@@ -55,6 +98,7 @@ class WriteUnavailableMiddleware:
         logger.error(
             "The database refused a write (%s %s): %s", request.method, request.path, exception
         )
+        _connect_afresh()
         response: HttpResponse
         if request.path_info.startswith("/api/"):
             response = JsonResponse(

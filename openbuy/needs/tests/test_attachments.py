@@ -36,6 +36,23 @@ def test_the_author_attaches_evidence_and_anyone_downloads_it(raise_need, person
     assert "attachment" in response["Content-Disposition"]
 
 
+def test_a_text_file_holding_html_is_sent_as_inert_text(raise_need, personas, client):
+    """A .txt is taken when it is UTF-8 text, whatever it says: it must reach a browser as a
+    download of plain text, in a sandbox with nothing allowed, never as a page."""
+    need = raise_need()
+    html = b"<html><script>alert(document.cookie)</script></html>"
+    text = services.attachment_add(
+        actor=personas["resident"], need=need, upload=upload("notes.txt", html, "text/html")
+    )
+    assert text.content_type.startswith("text/plain")
+    response = client.get(reverse("needs:attachment", args=[need.pk, text.pk]))
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == html
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

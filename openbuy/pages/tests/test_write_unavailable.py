@@ -115,6 +115,43 @@ def test_a_full_sqlite_database_gets_the_503_page_too(client, personas, need):
     assert "Sorry, you cannot save changes at the moment" in response.content.decode()
 
 
+def test_a_page_read_while_read_only_is_sent_though_its_session_cannot_be_saved(
+    client, personas, need
+):
+    """Showing a message empties it from the session, a session write: the page must still be
+    read (Django alone answers 400, "session interrupted")."""
+    client.force_login(personas["frontline"])
+    client.post(f"/needs/{need.pk}/support/", {"action": "support"})  # leaves a message
+    with read_only_database():
+        response = client.get(f"/needs/{need.pk}/")
+        assert response.status_code == 200
+        assert "You support this need. Thank you." in response.content.decode()
+        assert client.get("/needs/").status_code == 200
+    # The message was not taken away, as the session could not be saved: it shows once more.
+    assert "You support this need. Thank you." in client.get(f"/needs/{need.pk}/").content.decode()
+    assert "You support this need. Thank you." not in client.get("/needs/").content.decode()
+
+
+def test_a_session_really_ended_elsewhere_is_still_refused(db, rf):
+    """Signed out in another tab while this request ran: still Django's "session interrupted"
+    (a 400), not taken for a database that cannot write."""
+    from django.contrib.sessions.exceptions import SessionInterrupted
+    from django.contrib.sessions.models import Session
+    from django.http import HttpResponse
+
+    from openbuy.pages.middleware import SessionMiddleware
+
+    middleware = SessionMiddleware(lambda request: HttpResponse("page"))
+    request = rf.get("/needs/")
+    middleware.process_request(request)
+    request.session["seen"] = True
+    request.session.save()
+    request.session["seen"] = False
+    Session.objects.all().delete()  # the other tab signs out meanwhile
+    with pytest.raises(SessionInterrupted):
+        middleware.process_response(request, HttpResponse("page"))
+
+
 def test_other_database_errors_are_not_taken_for_a_read_only_database(db):
     with pytest.raises(IntegrityError) as error, transaction.atomic(), connection.cursor() as c:
         c.execute("INSERT INTO needs_area (id) VALUES (NULL)")
