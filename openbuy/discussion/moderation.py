@@ -39,6 +39,8 @@ LIMITS = {
     "suggestion": (10, timedelta(hours=1)),
     "annotation": (10, timedelta(minutes=10)),
     "report": (20, timedelta(hours=1)),
+    # A question left unanswered moves a process's deadline on: no flooding the buyer with them.
+    "question": (10, timedelta(minutes=10)),
 }
 
 

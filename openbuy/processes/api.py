@@ -530,6 +530,10 @@ def process_unsuccessful(request, pk: int, payload: EndIn):
 )
 def invite(request, pk: int, payload: InviteIn):
     process = _process(request, pk)
+    # Who may invite is decided before the names are looked up: someone who may not is told so,
+    # not which organisations exist.
+    if not can(request.auth, "processes.run", process):
+        raise PermissionDenied(f"Only buyer officers of {process.organisation} can invite.")
     found = {o.slug: o for o in Organisation.objects.filter(slug__in=payload.organisations)}
     missing = {
         f"organisations.{i}": "There is no such organisation"

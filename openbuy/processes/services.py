@@ -1028,6 +1028,8 @@ def question_ask(*, actor: User, process: Process, text: str) -> Question:
     _require(actor, "processes.ask", None, "Only people from supplier organisations can ask.")
     moderation.ensure_can_post(actor)
     text = _text(text, "question")
+    recent = Question.objects.filter(asker=actor, asked_at__gte=moderation.since("question"))
+    moderation.check_rate(actor, "question", recent.count())
     with transaction.atomic():
         process = lock(process)
         now = clock.now()  # after the lock: a write that waited is judged when it runs

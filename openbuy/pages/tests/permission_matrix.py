@@ -439,7 +439,7 @@ POST /processes/{pk}/evaluation/moderations                     401         403 
 POST /processes/{pk}/evaluation/prizes                          401         403         403         422         422         403         403         403         403         403
 POST /processes/{pk}/extend                                     401         403         403         422         422         403         403         403         403         403
 POST /processes/{pk}/invitations/{invitation_id}/revoke         401         403         403         422         422         403         403         403         403         403
-POST /processes/{pk}/invite                                     401         422         422         422         422         422         422         422         422         422
+POST /processes/{pk}/invite                                     401         403         403         422         422         403         403         403         403         403
 POST /processes/{pk}/next-phase                                 401         403         403         422         422         403         403         403         403         403
 POST /processes/{pk}/open                                       401         403         403         422         422         403         403         403         403         403
 POST /processes/{pk}/publish                                    401         404         404         422         422         404         404         404         404         404

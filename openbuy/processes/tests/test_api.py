@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from openbuy import clock as openbuy_clock
 from openbuy.processes import selectors, services
 from openbuy.processes.lifecycle import Status
-from openbuy.processes.models import Process, Question, Submission
+from openbuy.processes.models import Invitation, Process, Question, Submission
 from openbuy.processes.schemas import ProcessQuery
 from openbuy.processes.tests.conftest import plan
 from openbuy.specifications import services as spec_services
@@ -567,6 +567,15 @@ def test_invitations_through_the_api(call, personas, frozen_spec, clock, submit,
     clock.shift(21 * DAY)
     services.phase_open(actor=personas["buyer"], process=process)
     invite = f"{API}/processes/{process.pk}/invite"
+    # Only the buyer's officers invite; anyone else is refused before any name is looked up.
+    for who in ("supplier", "other_buyer", "evaluator"):
+        for names in (["patel-mobility-co-operative"], ["no-such-organisation"]):
+            refused = call("post", invite, {"organisations": names}, who)
+            assert refused.status_code == 403, (who, names, refused.content)
+    assert not Invitation.objects.exists()
+    unknown = call("post", invite, {"organisations": ["no-such-organisation"]}, "buyer")
+    assert unknown.status_code == 422
+    assert "organisations.0" in unknown.content.decode()
     response = call("post", invite, {"organisations": ["patel-mobility-co-operative"]}, "buyer")
     assert response.status_code == 200, response.content
     made = response.json()

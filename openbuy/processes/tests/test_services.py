@@ -230,6 +230,19 @@ def test_questions_close_with_the_enquiry_period(personas, tender, clock):
     assert Question.objects.count() == 1
 
 
+def test_a_supplier_asks_at_most_ten_questions_in_ten_minutes(personas, tender, clock):
+    for number in range(10):
+        services.question_ask(
+            actor=personas["supplier"], process=tender, text=f"Question {number}?"
+        )
+    with pytest.raises(ValidationError, match="posted 10 times in the last 10 minutes"):
+        services.question_ask(actor=personas["supplier"], process=tender, text="One more?")
+    assert Question.objects.count() == 10
+    clock.shift(timedelta(minutes=10, seconds=1))
+    services.question_ask(actor=personas["supplier"], process=tender, text="One more?")
+    assert Question.objects.count() == 11
+
+
 def test_a_draft_takes_no_questions(personas, draft_tender):
     with pytest.raises(ValidationError, match="not taking questions"):
         services.question_ask(
