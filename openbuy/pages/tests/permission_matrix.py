@@ -47,6 +47,11 @@ which checks permission before it judges the values. A 422 therefore says "allow
 comment, follow and report targets), everyone signed in gets the same 404 or 422: for those the
 permission is in the app's own API tests.
 
+The pages that take only a POST (a row of 405s above: the buttons and small forms that act) have
+a table of their own, ``POSTS_TABLE``: each is sent an empty form as each persona, inside a
+savepoint that is rolled back. 302 or 400 (or 200) there means past the permission check, to the
+form's own answer; 403 refused; 404 not shown; ``signin`` asked to sign in first.
+
 Throttles, covered elsewhere and not repeated here: sign-in attempts
 (``accounts/tests/test_sign_in.py``: ``test_sign_in_is_throttled_after_repeated_failures``,
 ``test_throttle_lifts_when_the_window_passes``, and the Django admin's sign-in going through the
@@ -486,4 +491,43 @@ POST /specifications/{pk}/suggestions/{suggestion_id}/withdraw  401         403 
 DELETE /tokens/{token_id}                                       401         404         404         200         404         404         404         404         404         404
 GET /tokens                                                     401         200         200         200         200         200         200         200         200         200
 POST /tokens                                                    401         201         201         201         201         201         201         201         201         201
+"""  # noqa: E501
+
+
+# The pages that take only a POST (their GET row above is 405 for everyone signed in), sent an
+# empty form: 302 is the page's answer to a persona allowed to act (back, with a message saying
+# what was missing or what was done), 200 the form shown again; 403 refused; 404 not shown.
+POSTS_TABLE = """
+route                                   anonymous   resident    frontline   buyer       org_admin   other_buyer evaluator   supplier    moderator   admin
+accounts:member-add                     signin      403         403         403         400         403         403         403         403         403
+accounts:member-change                  signin      403         403         403         302         403         403         403         403         403
+# the buyer's own token: nobody else's is found
+accounts:token-revoke                   signin      404         404         302         404         404         404         404         404         404
+discussion:decide                       signin      403         403         403         403         403         403         403         302         302
+discussion:follow                       signin      302         302         302         302         302         302         302         302         302
+# anyone signed in may comment on the open need: the empty comment is refused as such
+discussion:post                         signin      400         400         400         400         400         400         400         400         400
+lessons:publish                         signin      404         404         302         302         404         404         404         404         404
+needs:answer                            signin      403         403         400         400         403         403         403         403         403
+# the need's author (the resident) adds files to it
+needs:attachment-upload                 signin      302         403         403         403         403         403         403         403         403
+needs:idea-adopt                        signin      403         403         400         400         403         403         403         403         403
+needs:idea-support                      signin      302         302         302         302         302         302         302         302         302
+# the idea's author (the supplier) withdraws it
+needs:idea-withdraw                     signin      403         403         403         403         403         403         302         403         403
+needs:round-close                       signin      403         403         302         302         403         403         403         403         302
+needs:round-compare                     signin      302         302         302         302         302         302         302         302         302
+needs:support                           signin      302         302         302         302         302         302         302         302         302
+processes:answer                        signin      403         403         400         400         403         403         403         403         403
+# an invitation is found only by the invited organisation's members
+processes:invitation_respond            signin      404         404         404         404         404         404         302         404         404
+processes:next_phase                    signin      403         403         302         302         403         403         403         403         403
+# the asker (the supplier) withdraws; to anyone else the question has no asker to match
+processes:withdraw_question             signin      404         404         404         404         404         404         302         404         404
+# the annotation's author (the resident) withdraws it
+specifications:annotation-withdraw      signin      302         403         403         403         403         403         403         403         403
+specifications:reopen                   signin      403         403         302         302         403         403         403         403         403
+specifications:revert                   signin      403         403         302         302         403         403         403         403         403
+specifications:section-change           signin      403         403         302         302         403         403         403         403         403
+specifications:suggestion-decide        signin      403         403         302         302         403         403         403         403         403
 """  # noqa: E501

@@ -38,7 +38,14 @@ from openbuy.needs.models import Area
 from openbuy.opendata.mapping import ocid
 from openbuy.opendata.models import Release
 from openbuy.opendata.tests.conftest import START, World, build
-from openbuy.pages.tests.permission_matrix import ANONYMOUS, API, PAGES, PERSONAS, parse
+from openbuy.pages.tests.permission_matrix import (
+    ANONYMOUS,
+    API,
+    PAGES,
+    PERSONAS,
+    POSTS_TABLE,
+    parse,
+)
 from openbuy.processes import services as processes
 from openbuy.processes.models import Invitation, Process, Submission
 from openbuy.specifications import services as specs
@@ -574,3 +581,51 @@ def test_the_admin_sign_in_form_is_throttled_for_the_signed_in_too(objects):
         client.post("/admin/login/", {"username": admin, "password": "a wrong guess"})
     client.post("/admin/login/", {"username": admin, "password": "persona-password-123"})
     assert client.session["_auth_user_id"] == str(objects.personas["resident"].pk)
+
+
+# --- posting to the pages that only take posts --------------------------------------------------
+
+
+def post_only_rows() -> list[str]:
+    """The page rows whose route refuses a GET from everyone signed in (405): the buttons and
+    small forms that act (support, adopt, close, publish, revert, ...)."""
+    return sorted(
+        row
+        for row, cells in parse(PAGES).items()
+        if all(cells[who] == "405" for who in PERSONAS if who != ANONYMOUS)
+    )
+
+
+# Where the world's object is past the state the action is for: put it back, for that request.
+POST_SETUP = {
+    # The staged competition's invitation was answered long ago; the page takes pending ones.
+    "processes:invitation_respond": lambda o: Invitation.objects.filter(
+        pk=_invitation(o).pk
+    ).update(state=Invitation.State.PENDING),
+}
+
+
+def test_every_post_only_page_has_a_row_in_the_post_table():
+    assert sorted(post_only_rows()) == sorted(parse(POSTS_TABLE))
+    assert len(post_only_rows()) > 20
+
+
+def test_every_post_only_page_answers_every_persona_as_the_table_says(objects, settings):
+    """Each is sent an empty form as each persona, inside a savepoint that is rolled back. A
+    persona who may act gets past the permission check to the form's own answer (a redirect
+    back with a message, or the form again); one who may not is refused (403), or is not shown
+    the object (404), or, signed out, sent to sign in. CSRF is checked by test_csrf.py."""
+    settings.MEDIA_ROOT = objects.media
+    clients = page_clients(objects)
+    routes = rows_wanted(page_routes(), PAGE_VARIANTS)
+    seen: dict[str, dict[str, str]] = {}
+    for row in post_only_rows():
+        path = path_for(objects, row, routes[row])
+        seen[row] = {}
+        for who in PERSONAS:
+            with transaction.atomic():
+                POST_SETUP.get(row, lambda o: None)(objects)
+                seen[row][who] = outcome(clients[who].post(path, {}))
+                transaction.set_rollback(True)
+    problems = compare(parse(POSTS_TABLE), seen)
+    assert not problems, problems
