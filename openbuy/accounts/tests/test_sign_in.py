@@ -116,6 +116,49 @@ def test_throttle_lifts_when_the_window_passes(client, personas, clock):
     assert client.session["_auth_user_id"] == str(personas["buyer"].pk)
 
 
+def test_sign_in_from_one_address_is_throttled_across_accounts(client, personas):
+    """Twenty wrong passwords from one address, whichever accounts they were for, stop the
+    next attempt for five minutes, even with the right password for another account."""
+    for number in range(20):
+        client.post(
+            reverse("account_login"), {"login": f"guess{number}@example.org", "password": "nope"}
+        )
+    response = client.post(
+        reverse("account_login"), {"login": "bea@example.org", "password": "persona-password-123"}
+    )
+    assert "_auth_user_id" not in client.session
+    assert "Too many" in response.content.decode()
+
+
+def test_sign_ups_from_one_address_are_throttled(client, db):
+    def sign_up(number: int):
+        return client.post(
+            reverse("account_signup"),
+            {
+                "name": f"Person {number}",
+                "email": f"person{number}@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
+
+    for number in range(20):
+        assert sign_up(number).status_code == 302, number
+        client.logout()
+    refused = sign_up(20)
+    assert refused.status_code == 429
+    assert not User.objects.filter(email="person20@example.org").exists()
+
+
+def test_password_resets_for_one_account_are_throttled(client, personas, post):
+    for _ in range(5):
+        post(reverse("account_reset_password"), {"email": "sam@example.org"})
+    assert len(mail.outbox) == 5
+    response = post(reverse("account_reset_password"), {"email": "sam@example.org"})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 5
+
+
 def test_password_reset(client, personas, post):
     response = post(reverse("account_reset_password"), {"email": "sam@example.org"})
     assert response.status_code == 302

@@ -134,6 +134,23 @@ def test_posting_limits(personas, need, clock):
     assert Comment.objects.count() == 11
 
 
+def test_a_person_reports_at_most_twenty_times_an_hour(personas, need, clock):
+    # Twenty-one comments to report, by three people (each may post ten in ten minutes).
+    comments = [
+        services.comment_post(actor=personas[who], target=need, body=f"Comment {i} by {who}")
+        for who in ("resident", "frontline", "buyer")
+        for i in range(7)
+    ]
+    for comment in comments[:20]:
+        moderation.report(actor=personas["supplier"], target=comment, reason="spam")
+    with pytest.raises(ValidationError, match="Please wait"):
+        moderation.report(actor=personas["supplier"], target=comments[20], reason="spam")
+    assert Report.objects.count() == 20
+    clock.shift(timedelta(hours=1, seconds=1))
+    moderation.report(actor=personas["supplier"], target=comments[20], reason="spam")
+    assert Report.objects.count() == 21
+
+
 @pytest.mark.parametrize("who", PERSONAS)
 def test_moderation_queue_by_persona(client, personas, who):
     if who != "anonymous":

@@ -52,12 +52,12 @@ a table of their own, ``POSTS_TABLE``: each is sent an empty form as each person
 savepoint that is rolled back. 302 or 400 (or 200) there means past the permission check, to the
 form's own answer; 403 refused; 404 not shown; ``signin`` asked to sign in first.
 
-Throttles, covered elsewhere and not repeated here: sign-in attempts
-(``accounts/tests/test_sign_in.py``: ``test_sign_in_is_throttled_after_repeated_failures``,
-``test_throttle_lifts_when_the_window_passes``, and the Django admin's sign-in going through the
-same door); posting limits per person (``discussion/tests/test_moderation.py``:
-``test_posting_limits``, at the service). The test module adds the posting limits as a person
-meets them through the API, for each kind of post.
+Throttles, covered elsewhere and not repeated here: sign-in attempts per account and per
+address, sign-ups per address and password resets per account (``accounts/tests/
+test_sign_in.py``, the ``throttle`` tests, and the Django admin's sign-in going through the same
+door); posting limits per person (``discussion/tests/test_moderation.py``: comments and reports;
+``processes/tests/test_services.py``: clarification questions). The test module adds the posting
+limits as a person meets them through the API, for each kind of post.
 """
 
 from __future__ import annotations

@@ -59,6 +59,12 @@ def test_every_url_pattern_is_checked():
     assert "/needs/new/" in PAGES and "/api/v1/needs" in API
 
 
+def refused_for_want_of_the_token(response) -> bool:
+    """A 403 from the CSRF check itself (Django's page, or the API's JSON), not from a
+    permission check that happens to say 403 too."""
+    return response.status_code == 403 and b"CSRF" in response.content
+
+
 @pytest.fixture
 def forger(personas):
     """A signed-in resident's browser, made to post by another site: no CSRF token."""
@@ -72,7 +78,7 @@ def test_no_page_accepts_a_write_without_the_token(forger, method):
     accepted = {}
     for path in PAGES:
         response = getattr(forger, method)(path)
-        if response.status_code != 403:
+        if not refused_for_want_of_the_token(response):
             accepted[path] = response.status_code
     assert accepted == {}
 
@@ -83,7 +89,9 @@ def test_no_api_operation_accepts_the_session_cookie_without_the_token(forger, m
     for path in API:
         response = getattr(forger, method)(path, "{}", content_type="application/json")
         # 405: no operation takes this method here, so there is nothing to forge.
-        if response.status_code not in {403, 405}:
+        if response.status_code == 405:
+            continue
+        if not refused_for_want_of_the_token(response):
             accepted[path] = response.status_code
     assert accepted == {}
 
@@ -101,3 +109,15 @@ def test_the_token_lets_the_write_through(personas):
         "/api/v1/needs", "{}", content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code == 422  # the API validated the body: past the CSRF check
+
+
+def test_signing_in_or_up_from_another_site_is_refused(personas):
+    """Login CSRF: another site must not sign a visitor in as someone else, or sign them up."""
+    visitor = Client(enforce_csrf_checks=True)
+    for path, form in (
+        ("/account/login/", {"login": personas["resident"].email, "password": "whatever"}),
+        ("/account/signup/", {"email": "new@example.org", "password1": "x" * 20}),
+        ("/account/password/reset/", {"email": personas["resident"].email}),
+    ):
+        assert refused_for_want_of_the_token(visitor.post(path, form)), path
+    assert "_auth_user_id" not in visitor.session
