@@ -152,6 +152,28 @@ def test_a_session_really_ended_elsewhere_is_still_refused(db, rf):
         middleware.process_response(request, HttpResponse("page"))
 
 
+def test_postgresql_refusals_are_told_apart_by_their_sqlstate():
+    """Read-only (25006) and the insufficient-resources class (53: disk full, out of memory)
+    are refusals; a constraint broken (23505) is not."""
+    from django.db import IntegrityError, InternalError, OperationalError
+    from psycopg import errors
+
+    def raised(wrapper, cause):
+        try:
+            try:
+                raise cause
+            except Exception as exc:
+                raise wrapper(str(exc)) from exc
+        except wrapper as error:
+            return error
+
+    assert cannot_write(raised(OperationalError, errors.DiskFull("could not extend file")))
+    assert cannot_write(raised(OperationalError, errors.OutOfMemory("out of memory")))
+    assert cannot_write(raised(InternalError, errors.ReadOnlySqlTransaction("read-only")))
+    assert not cannot_write(raised(IntegrityError, errors.UniqueViolation("duplicate key")))
+    assert not cannot_write(raised(OperationalError, errors.QueryCanceled("timeout")))
+
+
 def test_other_database_errors_are_not_taken_for_a_read_only_database(db):
     with pytest.raises(IntegrityError) as error, transaction.atomic(), connection.cursor() as c:
         c.execute("INSERT INTO needs_area (id) VALUES (NULL)")
