@@ -234,12 +234,23 @@ def check(stage: Stage, seen: dict, when: str, *, opened: bool = False) -> list[
         for secret in secrets:
             if secret in path:
                 continue  # asked for, so echoed back: not a leak (and the worlds are compared)
-            if secret.encode() in text:
+            if shows(text, secret):
                 problems.append(f"{where}: shows {secret!r}")
         counting = _counting(text) if not opened and viewer not in OWNERS else None
         if counting:
             problems.append(f"{where}: counts: {counting!r}")
     return problems
+
+
+def shows(text: bytes, secret: str) -> bool:
+    """Whether ``text`` shows ``secret``. A secret of digits alone (a price) is looked for as a
+    number, not inside a run of hexadecimal digits: the activity log's SHA-256 fingerprints hold
+    any given six digits now and then (seen once in CI, on PostgreSQL, whose ids, and so the
+    hashes, depend on what ran before)."""
+    if not secret.isdigit():
+        return secret.encode() in text
+    hexdigit = rb"[0-9a-fA-F]"
+    return re.search(rb"(?<!%s)%s(?!%s)" % (hexdigit, secret.encode(), hexdigit), text) is not None
 
 
 def _counting(text: bytes) -> str | None:
