@@ -171,7 +171,8 @@ def toggles_since(mark: str) -> None:
 def chain(start: str, seconds: str) -> None:
     """Append audit events and nothing else, from ``start`` (a wall-clock time, shared with the
     other processes run.py starts) for ``seconds``: how many audited transactions the one chain
-    takes (ADR 008). Every audited write, from any app server, passes through it."""
+    takes (ADR 008). Every audited write, from any app server, passes through it. The events
+    are private, so the bench database's public activity log does not fill with them."""
     from django.db import transaction
 
     from openbuy.audit import services as audit
@@ -182,7 +183,9 @@ def chain(start: str, seconds: str) -> None:
     appended = 0
     while time.time() < end:
         with transaction.atomic():
-            audit.record(actor=None, action="bench.chain", summary="bench: chain capacity")
+            audit.record(
+                actor=None, action="bench.chain", summary="bench: chain capacity", public=False
+            )
         appended += 1
     _emit(appended=appended)
 
